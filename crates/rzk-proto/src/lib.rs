@@ -1,0 +1,16 @@
+//! `rzk-proto`: ZooKeeper's wire and disk encodings, byte-exact with Apache
+//! ZooKeeper 3.8/3.9, with no I/O.
+//!
+//! * [`jute`]: the primitives, the [`jute::Record`] trait and decode errors
+//!   that name record, field and offset;
+//! * [`codes`]: opcodes, error codes, event/state/watch/create-mode tables;
+//! * [`data`]: Id, ACL, Stat.
+//!
+//! Decoders never panic and never allocate more than their input holds;
+//! every buffer and string length is bounded by `jute.maxbuffer`.
+
+#![forbid(unsafe_code)]
+
+pub mod codes;
+pub mod data;
+pub mod jute;
