@@ -70,6 +70,14 @@ pub enum DecodeErrorKind {
     /// Bytes were left over after a record that must fill its buffer.
     #[error("{0} unexpected trailing bytes")]
     TrailingBytes(usize),
+    /// A stored checksum does not match the bytes it covers.
+    #[error("checksum mismatch: stored {stored:#x}, computed {computed:#x}")]
+    ChecksumMismatch {
+        /// The checksum in the input.
+        stored: i64,
+        /// The checksum of the bytes read.
+        computed: i64,
+    },
     /// A structural rule of the format was broken.
     #[error("{0}")]
     Malformed(&'static str),
