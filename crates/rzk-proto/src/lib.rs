@@ -4,7 +4,9 @@
 //! * [`jute`]: the primitives, the [`jute::Record`] trait and decode errors
 //!   that name record, field and offset;
 //! * [`codes`]: opcodes, error codes, event/state/watch/create-mode tables;
-//! * [`data`]: Id, ACL, Stat.
+//! * [`data`]: Id, ACL, Stat;
+//! * [`txn`]: the txn records, and [`txn::TxnEntry`], a whole txn as it
+//!   travels in PROPOSALs and sits in the txn log.
 //!
 //! Decoders never panic and never allocate more than their input holds;
 //! every buffer and string length is bounded by `jute.maxbuffer`.
@@ -14,3 +16,4 @@
 pub mod codes;
 pub mod data;
 pub mod jute;
+pub mod txn;
