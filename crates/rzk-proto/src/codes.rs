@@ -2,8 +2,6 @@
 //! watch event types and keeper states, watcher types, add-watch modes,
 //! create modes and permission bits (`PROTOCOL.md` §2.4, §2.7–2.9).
 
-use std::fmt;
-
 /// A number that is not a member of the named code table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{value} is not a known {table}")]
@@ -14,6 +12,10 @@ pub struct UnknownCode {
     pub value: i32,
 }
 
+/// Declares a numeric code table as a Rust enum with `code`, `name`,
+/// `from_code`, `ALL`, `TryFrom<i32>`, `From<_> for i32` and `Display`.
+/// Shared by every module that has a table of wire numbers (here, and the
+/// quorum packet types), so all tables behave alike.
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*
@@ -42,17 +44,17 @@ macro_rules! code_enum {
             }
 
             /// Looks a wire number up.
-            pub const fn from_code(value: i32) -> Result<Self, UnknownCode> {
+            pub const fn from_code(value: i32) -> Result<Self, $crate::codes::UnknownCode> {
                 match value {
                     $( $value => Ok($name::$variant), )*
-                    _ => Err(UnknownCode { table: stringify!($name), value }),
+                    _ => Err($crate::codes::UnknownCode { table: stringify!($name), value }),
                 }
             }
         }
 
         impl TryFrom<i32> for $name {
-            type Error = UnknownCode;
-            fn try_from(value: i32) -> Result<Self, UnknownCode> {
+            type Error = $crate::codes::UnknownCode;
+            fn try_from(value: i32) -> Result<Self, $crate::codes::UnknownCode> {
                 Self::from_code(value)
             }
         }
@@ -63,13 +65,14 @@ macro_rules! code_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.name())
             }
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum! {
     /// Request opcodes (`ZooDefs.OpCode`), including the txn-only types.
@@ -375,7 +378,10 @@ code_enum! {
 impl CreateMode {
     /// Whether the node is deleted with its session.
     pub const fn is_ephemeral(self) -> bool {
-        matches!(self, CreateMode::Ephemeral | CreateMode::EphemeralSequential)
+        matches!(
+            self,
+            CreateMode::Ephemeral | CreateMode::EphemeralSequential
+        )
     }
     /// Whether the name gets a `%010d` sequence suffix.
     pub const fn is_sequential(self) -> bool {
@@ -448,6 +454,9 @@ mod tests {
         );
         assert_eq!(ErrorCode::NotEmpty.message(), "Directory not empty");
         assert_eq!(perms::ALL, 31);
-        assert_eq!(CreateMode::from_code(7).unwrap_err().to_string(), "7 is not a known CreateMode");
+        assert_eq!(
+            CreateMode::from_code(7).unwrap_err().to_string(),
+            "7 is not a known CreateMode"
+        );
     }
 }

@@ -6,7 +6,9 @@
 //! * [`codes`]: opcodes, error codes, event/state/watch/create-mode tables;
 //! * [`data`]: Id, ACL, Stat;
 //! * [`txn`]: the txn records, and [`txn::TxnEntry`], a whole txn as it
-//!   travels in PROPOSALs and sits in the txn log.
+//!   travels in PROPOSALs and sits in the txn log;
+//! * [`quorum`]: the learner↔leader packets with typed payloads, and the
+//!   election channel's handshake, framing and notifications.
 //!
 //! Decoders never panic and never allocate more than their input holds;
 //! every buffer and string length is bounded by `jute.maxbuffer`.
@@ -16,4 +18,5 @@
 pub mod codes;
 pub mod data;
 pub mod jute;
+pub mod quorum;
 pub mod txn;
