@@ -4,13 +4,17 @@
 //! * [`jute`]: the primitives, the [`jute::Record`] trait and decode errors
 //!   that name record, field and offset;
 //! * [`codes`]: opcodes, error codes, event/state/watch/create-mode tables;
-//! * [`data`]: Id, ACL, Stat.
+//! * [`data`]: Id, ACL, Stat;
+//! * [`client`]: every client-protocol record, multi, the opcode table;
+//! * [`codec`]: framing of the client port, with four-letter words.
 //!
 //! Decoders never panic and never allocate more than their input holds;
 //! every buffer and string length is bounded by `jute.maxbuffer`.
 
 #![forbid(unsafe_code)]
 
+pub mod client;
+pub mod codec;
 pub mod codes;
 pub mod data;
 pub mod jute;
