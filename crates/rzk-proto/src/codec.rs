@@ -171,7 +171,7 @@ pub enum FrameError {
 /// has been read, and never afterwards (a `ruok` sent inside a session is a
 /// frame length of 1,920,298,859 and closes the connection, as in
 /// ZooKeeper). It never buffers more than one frame of at most `max_frame`
-/// bytes plus its prefix.
+/// bytes plus its prefix, and never reserves room for bytes not yet received.
 #[derive(Debug, Clone)]
 pub struct FrameCodec {
     max_frame: usize,
@@ -241,7 +241,8 @@ impl Decoder for FrameCodec {
                 max: self.max_frame,
             })?;
         if src.len() < 4 + len {
-            src.reserve(4 + len - src.len());
+            // No reserve for the announced length: memory per connection
+            // grows with bytes actually received, not with what a peer claims.
             return Ok(None);
         }
         src.advance(4);

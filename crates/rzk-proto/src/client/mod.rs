@@ -4,6 +4,8 @@
 
 mod connect;
 mod multi;
+#[cfg(test)]
+mod proptests;
 mod records;
 mod request;
 
