@@ -5,6 +5,8 @@
 //!   that name record, field and offset;
 //! * [`codes`]: opcodes, error codes, event/state/watch/create-mode tables;
 //! * [`data`]: Id, ACL, Stat;
+//! * [`client`]: every client-protocol record, multi, the opcode table;
+//! * [`codec`]: framing of the client port, with four-letter words;
 //! * [`txn`]: the txn records, and [`txn::TxnEntry`], a whole txn as it
 //!   travels in PROPOSALs and sits in the txn log;
 //! * [`quorum`]: the learner↔leader packets with typed payloads, and the
@@ -15,6 +17,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod client;
+pub mod codec;
 pub mod codes;
 pub mod data;
 pub mod jute;

@@ -1,6 +1,6 @@
 //! Fixture loading and the shared round-trip assertion.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use bytes::Bytes;
@@ -35,20 +35,36 @@ pub fn fixture_names() -> Vec<String> {
     names
 }
 
-/// `MANIFEST.txt`: fixture name → the record (or message) it holds, taken as
-/// the first word of its description.
-pub fn manifest() -> BTreeMap<String, String> {
+/// Fixture names listed in `MANIFEST.txt` (first word of each line).
+pub fn manifest() -> BTreeSet<String> {
     let text = std::fs::read_to_string(dir().join("MANIFEST.txt")).expect("MANIFEST.txt");
     text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut parts = l.split_whitespace();
-            let name = parts.next().unwrap_or_default().to_string();
-            let _section = parts.next();
-            let record = parts.next().unwrap_or_default().to_string();
-            (name, record)
-        })
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
         .collect()
+}
+
+/// The record (or message) a fixture holds, from its name: `client.X.*`,
+/// `data.X.*`, `txn.X.*`, `quorum.X` and `disk.FileHeader.*` hold record X;
+/// the other prefixes hold one message kind each. `None` for whole frames,
+/// which are not records.
+pub fn record_of(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let kind = match parts.as_slice() {
+        ["frame", ..] => return None,
+        ["multi", "request", ..] => "MultiOperationRecord",
+        ["multi", "response", ..] => "MultiResponse",
+        ["quorum", "handshake", ..] => "ElectionHandshake",
+        ["quorum", "notification", ..] => "Notification",
+        ["quorum", "packet", packet_type, ..] => packet_type,
+        ["quorum", "snapbody", ..] => "SnapBody",
+        ["txnentry", ..] => "TxnEntry",
+        ["disk", "txnlog", ..] => "TxnLogFile",
+        ["disk", "snapshot", ..] => "SnapshotFile",
+        ["disk", record, ..] | ["client" | "data" | "txn" | "quorum", record, ..] => record,
+        _ => panic!("fixture {name} has no known prefix"),
+    };
+    Some(kind.to_string())
 }
 
 /// The records PROTOCOL.md names: the first column of every record table in
@@ -86,18 +102,40 @@ pub fn protocol_md_records() -> BTreeSet<String> {
         ("### 2.6 ", &["MultiOperationRecord", "MultiResponse"]),
         ("### 5.2 ", &["ElectionHandshake"]),
         ("### 5.3 ", &["Notification"]),
-        ("### 5.4 ", &[
-            "REQUEST", "PROPOSAL", "ACK", "COMMIT", "PING", "REVALIDATE", "SYNC", "INFORM",
-            "COMMITANDACTIVATE", "NEWLEADER", "FOLLOWERINFO", "UPTODATE", "DIFF", "TRUNC", "SNAP",
-            "OBSERVERINFO", "LEADERINFO", "ACKEPOCH", "INFORMANDACTIVATE",
-        ]),
+        (
+            "### 5.4 ",
+            &[
+                "REQUEST",
+                "PROPOSAL",
+                "ACK",
+                "COMMIT",
+                "PING",
+                "REVALIDATE",
+                "SYNC",
+                "INFORM",
+                "COMMITANDACTIVATE",
+                "NEWLEADER",
+                "FOLLOWERINFO",
+                "UPTODATE",
+                "DIFF",
+                "TRUNC",
+                "SNAP",
+                "OBSERVERINFO",
+                "LEADERINFO",
+                "ACKEPOCH",
+                "INFORMANDACTIVATE",
+            ],
+        ),
         ("### 5.6 ", &["SnapBody"]),
         ("### 5.7 ", &["TxnEntry"]),
         ("### 6.2 ", &["TxnLogFile"]),
         ("### 6.3 ", &["SnapshotFile"]),
     ];
     for (heading, names) in prose {
-        assert!(text.contains(heading), "PROTOCOL.md has no section {heading}");
+        assert!(
+            text.contains(heading),
+            "PROTOCOL.md has no section {heading}"
+        );
         out.extend(names.iter().map(|n| n.to_string()));
     }
     out
@@ -116,5 +154,10 @@ pub fn roundtrip<T: Record + std::fmt::Debug + PartialEq>(bytes: &[u8], expected
         "re-encoded {} differs",
         T::NAME
     );
-    assert_eq!(expected.encoded_len(), bytes.len(), "encoded_len of {}", T::NAME);
+    assert_eq!(
+        expected.encoded_len(),
+        bytes.len(),
+        "encoded_len of {}",
+        T::NAME
+    );
 }
