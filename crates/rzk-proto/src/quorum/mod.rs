@@ -1,7 +1,7 @@
 //! The quorum protocols (`PROTOCOL.md` §5), as bytes and values only:
 //!
 //! * learner↔leader: [`QuorumPacket`] records back to back on the quorum
-//!   port ([`decode_packet_prefix`] splits the stream), each with a typed
+//!   port ([`QuorumPacketCodec`] splits the stream), each with a typed
 //!   payload ([`PacketBody`]);
 //! * election port: the connection [`ElectionHandshake`], then length-framed
 //!   messages ([`decode_election_frame`]) that hold [`Notification`]s;
@@ -40,4 +40,4 @@ pub use payloads::{
     SessionTouch,
 };
 pub use records::{LearnerInfo, QuorumAuthPacket, QuorumPacket, QUORUM_AUTH_MAGIC};
-pub use stream::decode_packet_prefix;
+pub use stream::{decode_packet_prefix, quorum_packet_len, QuorumPacketCodec, QuorumStreamError};

@@ -10,7 +10,7 @@ use crate::jute_record;
 
 jute_record! {
     /// One learner↔leader message. The quorum stream is these records back
-    /// to back with no length prefix (see [`super::decode_packet_prefix`]).
+    /// to back with no length prefix (see [`super::QuorumPacketCodec`]).
     ///
     /// `data` and `authinfo` are `Option` because ZooKeeper writes them as
     /// null (-1) on most packet types; what `data` holds depends on the type

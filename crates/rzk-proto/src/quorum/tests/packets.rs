@@ -406,6 +406,51 @@ fn stream_rejects_lengths_that_can_never_fit() {
     );
 }
 
+#[test]
+fn the_codec_splits_a_stream_and_refuses_oversized_data() {
+    use tokio_util::codec::{Decoder, Encoder};
+    let mut codec = QuorumPacketCodec::new(64);
+    let a = PacketBody::LeaderInfo {
+        protocol_version: ZAB1_PROTOCOL_VERSION,
+    }
+    .to_packet(0x2_0000_0000, None);
+    let b = PacketBody::Ack.to_packet(0x2_0000_0000, None);
+    let mut out = BytesMut::new();
+    codec.encode(&a, &mut out).unwrap();
+    codec.encode(&b, &mut out).unwrap();
+    let wire = out.freeze();
+    // Fed a byte at a time, it yields each packet exactly when complete.
+    let mut buf = BytesMut::new();
+    let mut got = Vec::new();
+    for byte in wire.iter() {
+        buf.put_u8(*byte);
+        if let Some(p) = codec.decode(&mut buf).unwrap() {
+            got.push(p);
+        }
+    }
+    assert_eq!(got, vec![a, b]);
+    assert!(buf.is_empty());
+    assert_eq!(quorum_packet_len(&wire, 64).unwrap(), Some(24));
+
+    let big = PacketBody::NewLeader {
+        config: Some(Bytes::from(vec![b'x'; 65])),
+    }
+    .to_packet(0, None);
+    let mut out = BytesMut::new();
+    let e = codec.encode(&big, &mut out).unwrap_err();
+    assert!(
+        matches!(e, QuorumStreamError::TooLarge { len: 65, max: 64 }),
+        "{e}"
+    );
+    assert!(out.is_empty());
+    let mut wire = BytesMut::new();
+    QuorumPacketCodec::default()
+        .encode(&big, &mut wire)
+        .unwrap();
+    let e = codec.decode(&mut wire).unwrap_err();
+    assert!(matches!(e, QuorumStreamError::Decode(_)), "{e}");
+}
+
 proptest! {
     #[test]
     fn bodies_round_trip(
