@@ -375,7 +375,10 @@ code_enum! {
 impl CreateMode {
     /// Whether the node is deleted with its session.
     pub const fn is_ephemeral(self) -> bool {
-        matches!(self, CreateMode::Ephemeral | CreateMode::EphemeralSequential)
+        matches!(
+            self,
+            CreateMode::Ephemeral | CreateMode::EphemeralSequential
+        )
     }
     /// Whether the name gets a `%010d` sequence suffix.
     pub const fn is_sequential(self) -> bool {
@@ -448,6 +451,9 @@ mod tests {
         );
         assert_eq!(ErrorCode::NotEmpty.message(), "Directory not empty");
         assert_eq!(perms::ALL, 31);
-        assert_eq!(CreateMode::from_code(7).unwrap_err().to_string(), "7 is not a known CreateMode");
+        assert_eq!(
+            CreateMode::from_code(7).unwrap_err().to_string(),
+            "7 is not a known CreateMode"
+        );
     }
 }

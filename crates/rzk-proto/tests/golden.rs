@@ -41,7 +41,11 @@ fn every_fixture_decodes_to_the_expected_value_and_reencodes_byte_for_byte() {
             failures.push(format!("{name}: {msg}"));
         }
     }
-    assert!(failures.is_empty(), "golden mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "golden mismatches:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -49,21 +53,40 @@ fn every_fixture_has_a_check_and_every_check_a_fixture() {
     let on_disk: BTreeSet<String> = common::fixture_names().into_iter().collect();
     let manifest: BTreeSet<String> = common::manifest().into_keys().collect();
     let checked: BTreeSet<String> = all_checks().iter().map(|(n, _)| n.to_string()).collect();
-    assert_eq!(all_checks().len(), checked.len(), "a fixture is checked twice");
+    assert_eq!(
+        all_checks().len(),
+        checked.len(),
+        "a fixture is checked twice"
+    );
     let unchecked: Vec<_> = on_disk.difference(&checked).collect();
     let missing: Vec<_> = checked.difference(&on_disk).collect();
     let unlisted: Vec<_> = on_disk.symmetric_difference(&manifest).collect();
-    assert!(unchecked.is_empty(), "fixtures with no check: {unchecked:?}");
+    assert!(
+        unchecked.is_empty(),
+        "fixtures with no check: {unchecked:?}"
+    );
     assert!(missing.is_empty(), "checks with no fixture: {missing:?}");
-    assert!(unlisted.is_empty(), "MANIFEST.txt and the fixture files differ: {unlisted:?}");
+    assert!(
+        unlisted.is_empty(),
+        "MANIFEST.txt and the fixture files differ: {unlisted:?}"
+    );
 }
 
 #[test]
 fn every_record_in_protocol_md_has_a_golden_fixture() {
     let records = common::protocol_md_records();
-    assert!(records.len() > 60, "PROTOCOL.md parse found only {records:?}");
+    assert!(
+        records.len() > 60,
+        "PROTOCOL.md parse found only {records:?}"
+    );
     let manifest = common::manifest();
     let covered: BTreeSet<&str> = manifest.values().map(String::as_str).collect();
-    let lacking: Vec<_> = records.iter().filter(|r| !covered.contains(r.as_str())).collect();
-    assert!(lacking.is_empty(), "records of PROTOCOL.md with no golden fixture: {lacking:?}");
+    let lacking: Vec<_> = records
+        .iter()
+        .filter(|r| !covered.contains(r.as_str()))
+        .collect();
+    assert!(
+        lacking.is_empty(),
+        "records of PROTOCOL.md with no golden fixture: {lacking:?}"
+    );
 }

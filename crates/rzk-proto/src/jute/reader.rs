@@ -198,11 +198,9 @@ impl Reader {
         let bytes = self.take(field, len)?;
         match decode_utf8_or_cesu8(bytes) {
             Ok(s) => Ok(Some(s)),
-            Err(valid_up_to) => Err(self.error_at(
-                field,
-                at,
-                DecodeErrorKind::InvalidUtf8 { valid_up_to },
-            )),
+            Err(valid_up_to) => {
+                Err(self.error_at(field, at, DecodeErrorKind::InvalidUtf8 { valid_up_to }))
+            }
         }
     }
 
@@ -304,7 +302,10 @@ mod tests {
     fn lengths_are_checked_before_allocation() {
         let mut r = Reader::new(vec![0x7f, 0xff, 0xff, 0xff]);
         let e = r.read_buffer("data").unwrap_err();
-        assert!(matches!(e.kind, DecodeErrorKind::LengthOutOfRange { .. }), "{e}");
+        assert!(
+            matches!(e.kind, DecodeErrorKind::LengthOutOfRange { .. }),
+            "{e}"
+        );
         let mut r = Reader::new(vec![0, 0, 0, 9, 1, 2]);
         let e = r.read_ustring("path").unwrap_err();
         assert_eq!(
@@ -317,7 +318,10 @@ mod tests {
         assert_eq!(e.offset, 0);
         let mut r = Reader::new(vec![0, 0, 0, 100, 0, 0, 0, 0]);
         let e = r.read_count("acl", 4).unwrap_err();
-        assert!(matches!(e.kind, DecodeErrorKind::CountOutOfRange { count: 100, .. }), "{e}");
+        assert!(
+            matches!(e.kind, DecodeErrorKind::CountOutOfRange { count: 100, .. }),
+            "{e}"
+        );
         let mut r = Reader::new(vec![0xff, 0xff, 0xff, 0xfe]);
         assert!(r.read_count("acl", 4).is_err());
     }

@@ -25,7 +25,7 @@ pub fn fixture(name: &str) -> Vec<u8> {
 /// Names of every `.hex` fixture on disk.
 pub fn fixture_names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir())
-        .expect("fixture dir")
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir().display()))
         .filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
             name.strip_suffix(".hex").map(str::to_owned)
@@ -38,7 +38,9 @@ pub fn fixture_names() -> Vec<String> {
 /// `MANIFEST.txt`: fixture name → the record (or message) it holds, taken as
 /// the first word of its description.
 pub fn manifest() -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(dir().join("MANIFEST.txt")).expect("MANIFEST.txt");
+    let path = dir().join("MANIFEST.txt");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
@@ -86,18 +88,40 @@ pub fn protocol_md_records() -> BTreeSet<String> {
         ("### 2.6 ", &["MultiOperationRecord", "MultiResponse"]),
         ("### 5.2 ", &["ElectionHandshake"]),
         ("### 5.3 ", &["Notification"]),
-        ("### 5.4 ", &[
-            "REQUEST", "PROPOSAL", "ACK", "COMMIT", "PING", "REVALIDATE", "SYNC", "INFORM",
-            "COMMITANDACTIVATE", "NEWLEADER", "FOLLOWERINFO", "UPTODATE", "DIFF", "TRUNC", "SNAP",
-            "OBSERVERINFO", "LEADERINFO", "ACKEPOCH", "INFORMANDACTIVATE",
-        ]),
+        (
+            "### 5.4 ",
+            &[
+                "REQUEST",
+                "PROPOSAL",
+                "ACK",
+                "COMMIT",
+                "PING",
+                "REVALIDATE",
+                "SYNC",
+                "INFORM",
+                "COMMITANDACTIVATE",
+                "NEWLEADER",
+                "FOLLOWERINFO",
+                "UPTODATE",
+                "DIFF",
+                "TRUNC",
+                "SNAP",
+                "OBSERVERINFO",
+                "LEADERINFO",
+                "ACKEPOCH",
+                "INFORMANDACTIVATE",
+            ],
+        ),
         ("### 5.6 ", &["SnapBody"]),
         ("### 5.7 ", &["TxnEntry"]),
         ("### 6.2 ", &["TxnLogFile"]),
         ("### 6.3 ", &["SnapshotFile"]),
     ];
     for (heading, names) in prose {
-        assert!(text.contains(heading), "PROTOCOL.md has no section {heading}");
+        assert!(
+            text.contains(heading),
+            "PROTOCOL.md has no section {heading}"
+        );
         out.extend(names.iter().map(|n| n.to_string()));
     }
     out
@@ -116,5 +140,10 @@ pub fn roundtrip<T: Record + std::fmt::Debug + PartialEq>(bytes: &[u8], expected
         "re-encoded {} differs",
         T::NAME
     );
-    assert_eq!(expected.encoded_len(), bytes.len(), "encoded_len of {}", T::NAME);
+    assert_eq!(
+        expected.encoded_len(),
+        bytes.len(),
+        "encoded_len of {}",
+        T::NAME
+    );
 }
