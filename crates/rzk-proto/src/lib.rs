@@ -4,7 +4,8 @@
 //! * [`jute`]: the primitives, the [`jute::Record`] trait and decode errors
 //!   that name record, field and offset;
 //! * [`codes`]: opcodes, error codes, event/state/watch/create-mode tables;
-//! * [`data`]: Id, ACL, Stat.
+//! * [`data`]: Id, ACL, Stat;
+//! * [`disk`]: txn-log and snapshot files, the SNAP body, file names.
 //!
 //! Decoders never panic and never allocate more than their input holds;
 //! every buffer and string length is bounded by `jute.maxbuffer`.
@@ -13,4 +14,5 @@
 
 pub mod codes;
 pub mod data;
+pub mod disk;
 pub mod jute;

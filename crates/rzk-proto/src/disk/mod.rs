@@ -1,0 +1,22 @@
+//! ZooKeeper's on-disk formats, as bytes (PROTOCOL.md §6): file headers,
+//! txn-log framing, snapshots, the SNAP body of §5.6 that shares the
+//! snapshot's data-tree layout, file names and preallocation arithmetic.
+//!
+//! Everything here is pure: decoders take bytes already in memory,
+//! encoders append to buffers, and storage does the I/O.
+
+mod header;
+mod names;
+mod prealloc;
+mod txnlog;
+
+pub use header::{FileHeader, FILE_HEADER_LEN, FILE_VERSION, SNAP_MAGIC, TXNLOG_MAGIC};
+pub use names::{
+    log_file_name, parse_log_file_name, parse_snapshot_file_name, snapshot_file_name,
+    SnapCompression, LOG_PREFIX, SNAPSHOT_PREFIX,
+};
+pub use prealloc::{padded_log_size, DEFAULT_PREALLOC_SIZE, PREALLOC_SLACK};
+pub use txnlog::{
+    encode_entry, txn_checksum, LogEnd, TornReason, TxnLogDecoder, TxnLogEntry, TxnLogFile,
+    END_OF_RECORD, ENTRY_OVERHEAD,
+};
