@@ -5,6 +5,8 @@
 //!   that name record, field and offset;
 //! * [`codes`]: opcodes, error codes, event/state/watch/create-mode tables;
 //! * [`data`]: Id, ACL, Stat;
+//! * [`client`]: every client-protocol record, multi, the opcode table;
+//! * [`codec`]: framing of the client port, with four-letter words;
 //! * [`disk`]: txn-log and snapshot files, the SNAP body, file names.
 //!
 //! Decoders never panic and never allocate more than their input holds;
@@ -12,6 +14,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod client;
+pub mod codec;
 pub mod codes;
 pub mod data;
 pub mod disk;

@@ -6,6 +6,8 @@
 mod error;
 mod reader;
 mod record;
+#[cfg(test)]
+pub mod testing;
 mod types;
 
 pub use error::{DecodeError, DecodeErrorKind, DecodeResult};

@@ -91,5 +91,17 @@ macro_rules! jute_record {
         impl $crate::jute::Record for $name {
             const NAME: &'static str = stringify!($name);
         }
+
+        #[cfg(test)]
+        impl $crate::jute::testing::JuteArbitrary for $name {
+            fn strategy() -> ::proptest::strategy::BoxedStrategy<Self> {
+                use ::proptest::strategy::Strategy;
+                (
+                    $( <$ty as $crate::jute::testing::JuteArbitrary>::strategy(), )*
+                )
+                    .prop_map(|( $( $field, )* )| Self { $( $field, )* })
+                    .boxed()
+            }
+        }
     };
 }

@@ -1,6 +1,6 @@
 //! Fixture loading and the shared round-trip assertion.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use bytes::Bytes;
@@ -25,7 +25,7 @@ pub fn fixture(name: &str) -> Vec<u8> {
 /// Names of every `.hex` fixture on disk.
 pub fn fixture_names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir())
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir().display()))
+        .expect("fixture dir")
         .filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
             name.strip_suffix(".hex").map(str::to_owned)
@@ -35,22 +35,36 @@ pub fn fixture_names() -> Vec<String> {
     names
 }
 
-/// `MANIFEST.txt`: fixture name → the record (or message) it holds, taken as
-/// the first word of its description.
-pub fn manifest() -> BTreeMap<String, String> {
-    let path = dir().join("MANIFEST.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+/// Fixture names listed in `MANIFEST.txt` (first word of each line).
+pub fn manifest() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(dir().join("MANIFEST.txt")).expect("MANIFEST.txt");
     text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let mut parts = l.split_whitespace();
-            let name = parts.next().unwrap_or_default().to_string();
-            let _section = parts.next();
-            let record = parts.next().unwrap_or_default().to_string();
-            (name, record)
-        })
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
         .collect()
+}
+
+/// The record (or message) a fixture holds, from its name: `client.X.*`,
+/// `data.X.*`, `txn.X.*`, `quorum.X` and `disk.FileHeader.*` hold record X;
+/// the other prefixes hold one message kind each. `None` for whole frames,
+/// which are not records.
+pub fn record_of(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let kind = match parts.as_slice() {
+        ["frame", ..] => return None,
+        ["multi", "request", ..] => "MultiOperationRecord",
+        ["multi", "response", ..] => "MultiResponse",
+        ["quorum", "handshake", ..] => "ElectionHandshake",
+        ["quorum", "notification", ..] => "Notification",
+        ["quorum", "packet", packet_type, ..] => packet_type,
+        ["quorum", "snapbody", ..] => "SnapBody",
+        ["txnentry", ..] => "TxnEntry",
+        ["disk", "txnlog", ..] => "TxnLogFile",
+        ["disk", "snapshot", ..] => "SnapshotFile",
+        ["disk", record, ..] | ["client" | "data" | "txn" | "quorum", record, ..] => record,
+        _ => panic!("fixture {name} has no known prefix"),
+    };
+    Some(kind.to_string())
 }
 
 /// The records PROTOCOL.md names: the first column of every record table in
