@@ -47,6 +47,11 @@ jute_record! {
     ///
     /// Order is kept as read: ZooKeeper writes both from hash maps, so the
     /// order carries no meaning, but keeping it makes re-encoding exact.
+    ///
+    /// A negative count is an error here, where ZooKeeper's loop
+    /// (`while (count > 0)`) reads it as zero: its writer never produces
+    /// one, so it can only be corruption, and accepting it would make
+    /// re-encoding lossy.
     pub struct TreeHead {
         /// Sessions, in file order.
         pub sessions: Vec<SessionEntry>,
