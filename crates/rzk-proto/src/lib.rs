@@ -7,6 +7,7 @@
 //! * [`data`]: Id, ACL, Stat;
 //! * [`client`]: every client-protocol record, multi, the opcode table;
 //! * [`codec`]: framing of the client port, with four-letter words;
+//! * [`disk`]: txn-log and snapshot files, the SNAP body, file names;
 //! * [`txn`]: the txn records, and [`txn::TxnEntry`], a whole txn as it
 //!   travels in PROPOSALs and sits in the txn log;
 //! * [`quorum`]: the learner↔leader packets with typed payloads, and the
@@ -21,6 +22,7 @@ pub mod client;
 pub mod codec;
 pub mod codes;
 pub mod data;
+pub mod disk;
 pub mod jute;
 pub mod quorum;
 pub mod txn;
