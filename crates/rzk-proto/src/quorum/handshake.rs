@@ -113,6 +113,12 @@ impl ElectionAddress {
         let [host, port] = parts[..] else {
             return Err(bad());
         };
+        // Java would take such a host and fail only when connecting back to
+        // it; rzk refuses it here, so that every address it accepts can be
+        // written again (the encoder cannot express these characters).
+        if host.contains(['[', ']', '|']) {
+            return Err(bad());
+        }
         // `Integer.parseInt`, then `InetSocketAddress`'s range check.
         let port = port
             .parse::<i32>()
