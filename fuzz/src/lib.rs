@@ -54,7 +54,10 @@ fn check(size: usize) {
 /// doubling; what it forbids is an allocation sized by an untrusted length
 /// or count rather than by the bytes actually present.
 pub fn with_budget<R>(input_len: usize, f: impl FnOnce() -> R) -> R {
-    BUDGET.store(input_len.saturating_mul(16).saturating_add(4096), Ordering::Relaxed);
+    BUDGET.store(
+        input_len.saturating_mul(16).saturating_add(4096),
+        Ordering::Relaxed,
+    );
     let r = f();
     BUDGET.store(0, Ordering::Relaxed);
     r
