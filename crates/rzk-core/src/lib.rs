@@ -1,0 +1,13 @@
+//! `rzk-core`: the deterministic pieces of a ZooKeeper server.
+//!
+//! * [`path`]: path validation and the string helpers of the request
+//!   pipeline (`PROTOCOL.md` §3.2);
+//!
+//! Nothing here does I/O, reads a clock, spawns a thread or draws a random
+//! number: time and identities are arguments, results are values. Iteration
+//! order never depends on a hash seed, so the same inputs always give the
+//! same outputs.
+
+#![forbid(unsafe_code)]
+
+pub mod path;
