@@ -1,5 +1,7 @@
 //! `rzk-core`: the deterministic pieces of a ZooKeeper server.
 //!
+//! * [`acl`]: checkACL, fixupACL, digest ids, getACL masking, whoAmI
+//!   (§3.10);
 //! * [`path`]: path validation and the string helpers of the request
 //!   pipeline (`PROTOCOL.md` §3.2);
 //!
@@ -10,4 +12,5 @@
 
 #![forbid(unsafe_code)]
 
+pub mod acl;
 pub mod path;
