@@ -4,6 +4,9 @@
 //!   (§3.10);
 //! * [`path`]: path validation and the string helpers of the request
 //!   pipeline (`PROTOCOL.md` §3.2);
+//! * [`tree`]: the DataTree — znodes, Stat, ACL cache, ephemeral/container/
+//!   TTL indexes, and applying create/delete/setData/setACL/closeSession
+//!   (§3.4–§3.6, §3.11, §3.13);
 //!
 //! Nothing here does I/O, reads a clock, spawns a thread or draws a random
 //! number: time and identities are arguments, results are values. Iteration
@@ -14,3 +17,4 @@
 
 pub mod acl;
 pub mod path;
+pub mod tree;
