@@ -7,6 +7,8 @@
 //! * [`tree`]: the DataTree — znodes, Stat, ACL cache, ephemeral/container/
 //!   TTL indexes, and applying create/delete/setData/setACL/closeSession
 //!   (§3.4–§3.6, §3.11, §3.13);
+//! * [`watch`]: the watch manager — standard, persistent and recursive
+//!   watches, triggers, removal, setWatches catch-up (§3.8).
 //!
 //! Nothing here does I/O, reads a clock, spawns a thread or draws a random
 //! number: time and identities are arguments, results are values. Iteration
@@ -18,3 +20,4 @@
 pub mod acl;
 pub mod path;
 pub mod tree;
+pub mod watch;
