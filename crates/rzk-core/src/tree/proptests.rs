@@ -50,7 +50,10 @@ fn op() -> impl Strategy<Value = Op> {
 
 struct Model {
     nodes: BTreeMap<String, MNode>,
-    issued: BTreeSet<(String, i32)>,
+    /// (parent path, parent czxid, suffix): a parent deleted and created
+    /// again is a new node whose counter starts over, so its czxid is part
+    /// of the key.
+    issued: BTreeSet<(String, i64, i32)>,
 }
 
 impl Model {
@@ -160,7 +163,7 @@ fn step(t: &mut DataTree, m: &mut Model, op: Op, zxid: i64) {
             data,
         } => {
             let parent = m.pick(parent);
-            let pcv = m.nodes[&parent].cversion;
+            let (pcv, pczxid) = (m.nodes[&parent].cversion, m.nodes[&parent].czxid);
             let base = if parent == "/" {
                 format!("/n{name}")
             } else {
@@ -180,7 +183,7 @@ fn step(t: &mut DataTree, m: &mut Model, op: Op, zxid: i64) {
             assert!(got.is_ok(), "create {p}: {got:?}");
             if sequential {
                 assert!(
-                    m.issued.insert((parent.clone(), pcv)),
+                    m.issued.insert((parent.clone(), pczxid, pcv)),
                     "suffix {pcv} reused under {parent}"
                 );
             }
