@@ -1,0 +1,23 @@
+//! `rzk-core`: the deterministic pieces of a ZooKeeper server.
+//!
+//! * [`acl`]: checkACL, fixupACL, digest ids, getACL masking, whoAmI
+//!   (§3.10);
+//! * [`path`]: path validation and the string helpers of the request
+//!   pipeline (`PROTOCOL.md` §3.2);
+//! * [`tree`]: the DataTree — znodes, Stat, ACL cache, ephemeral/container/
+//!   TTL indexes, and applying create/delete/setData/setACL/closeSession
+//!   (§3.4–§3.6, §3.11, §3.13);
+//! * [`watch`]: the watch manager — standard, persistent and recursive
+//!   watches, triggers, removal, setWatches catch-up (§3.8).
+//!
+//! Nothing here does I/O, reads a clock, spawns a thread or draws a random
+//! number: time and identities are arguments, results are values. Iteration
+//! order never depends on a hash seed, so the same inputs always give the
+//! same outputs.
+
+#![forbid(unsafe_code)]
+
+pub mod acl;
+pub mod path;
+pub mod tree;
+pub mod watch;
