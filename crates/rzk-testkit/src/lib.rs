@@ -1,0 +1,202 @@
+//! Starts real ZooKeeper servers for tests: each on 127.0.0.1, on a port it
+//! picks, with its own temporary data directory, stopped (and its files
+//! removed) when the handle is dropped. Readiness is a bounded wait on the
+//! `srvr` four-letter word, never a bare sleep.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Why a server could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Apache ZooKeeper's jars are not installed.
+    #[error("Apache ZooKeeper is not installed ({0} missing): apt-get install -y zookeeper libzookeeper-java")]
+    NotInstalled(String),
+    /// Filesystem or process failure.
+    #[error("{0}: {1}")]
+    Io(&'static str, std::io::Error),
+    /// The server did not report a mode through `srvr` in time; its log is attached.
+    #[error("server did not become ready within {0:?}; log:\n{1}")]
+    NotReady(Duration, String),
+}
+
+const JARS: &[&str] = &[
+    "/usr/share/java/zookeeper.jar",
+    "/usr/share/java/zookeeper-jute.jar",
+    "/usr/share/java/slf4j-api.jar",
+    "/usr/share/java/slf4j-simple.jar",
+];
+
+/// A running Apache ZooKeeper 3.8 standalone server.
+#[derive(Debug)]
+pub struct ApacheZk {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+    properties: Vec<String>,
+}
+
+/// Extra `zoo.cfg` lines and JVM system properties for a test server.
+#[derive(Debug, Clone, Default)]
+pub struct ZkOptions {
+    /// Additional `key=value` lines for zoo.cfg.
+    pub cfg: Vec<String>,
+    /// Additional `-Dkey=value` JVM properties.
+    pub properties: Vec<String>,
+}
+
+fn free_port() -> Result<u16, StartError> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| StartError::Io("bind", e))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| StartError::Io("local_addr", e))
+}
+
+fn temp_dir(tag: &str) -> Result<PathBuf, StartError> {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("rzk-test-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).map_err(|e| StartError::Io("mkdir", e))?;
+    Ok(dir)
+}
+
+/// Sends a four-letter word and returns the reply text.
+pub fn four_letter_word(port: u16, cmd: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.write_all(cmd.as_bytes())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+/// Polls `srvr` until the server reports a mode, for at most `limit`.
+/// (`ruok` is not enough: it answers as soon as the port is open, before the
+/// server accepts sessions.)
+fn wait_ready(port: u16, limit: Duration) -> bool {
+    let step = Duration::from_millis(100);
+    let mut waited = Duration::ZERO;
+    while waited < limit {
+        if four_letter_word(port, "srvr").is_ok_and(|r| r.contains("Mode: ")) {
+            return true;
+        }
+        std::thread::sleep(step);
+        waited += step;
+    }
+    false
+}
+
+/// Starts `ZooKeeperServerMain` on `dir/zoo.cfg`, appending to `dir/server.log`.
+fn spawn(dir: &Path, properties: &[String]) -> Result<Child, StartError> {
+    let log = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(dir.join("server.log"))
+        .map_err(|e| StartError::Io("log", e))?;
+    let log2 = log.try_clone().map_err(|e| StartError::Io("log", e))?;
+    Command::new("java")
+        .arg("-Xmx512m")
+        .arg("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+        .args(properties.iter().map(|p| format!("-D{p}")))
+        .arg("-cp")
+        .arg(JARS.join(":"))
+        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+        .arg(dir.join("zoo.cfg"))
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .spawn()
+        .map_err(|e| StartError::Io("spawn java", e))
+}
+
+impl ApacheZk {
+    /// Starts a server with default test settings (tickTime 2000, all 4lw
+    /// enabled, TTL nodes enabled, admin server off).
+    pub fn start() -> Result<Self, StartError> {
+        Self::start_with(ZkOptions::default())
+    }
+
+    /// Starts a server with extra settings.
+    pub fn start_with(opts: ZkOptions) -> Result<Self, StartError> {
+        if let Some(missing) = JARS.iter().find(|j| !Path::new(j).exists()) {
+            return Err(StartError::NotInstalled((*missing).to_string()));
+        }
+        let dir = temp_dir("apache")?;
+        let port = free_port()?;
+        let mut cfg = vec![
+            "tickTime=2000".to_string(),
+            format!("dataDir={}", dir.join("data").display()),
+            format!("clientPort={port}"),
+            "clientPortAddress=127.0.0.1".into(),
+            "admin.enableServer=false".into(),
+            "4lw.commands.whitelist=*".into(),
+            "extendedTypesEnabled=true".into(),
+            "maxClientCnxns=0".into(),
+        ];
+        cfg.extend(opts.cfg);
+        let cfg_path = dir.join("zoo.cfg");
+        std::fs::write(&cfg_path, cfg.join("\n") + "\n")
+            .map_err(|e| StartError::Io("write zoo.cfg", e))?;
+        std::fs::File::create(dir.join("server.log")).map_err(|e| StartError::Io("log", e))?;
+        let child = spawn(&dir, &opts.properties)?;
+        let server = Self {
+            child,
+            port,
+            dir,
+            properties: opts.properties,
+        };
+        let limit = Duration::from_secs(60);
+        if !wait_ready(port, limit) {
+            return Err(StartError::NotReady(limit, server.log()));
+        }
+        Ok(server)
+    }
+
+    /// The client port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn connect_string(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// The data directory (parent of `version-2`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// Stops the server abruptly (SIGKILL), keeping its data directory.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Restarts a killed server on the same port and data directory.
+    pub fn restart(&mut self) -> Result<(), StartError> {
+        self.kill();
+        self.child = spawn(&self.dir, &self.properties)?;
+        let limit = Duration::from_secs(60);
+        if !wait_ready(self.port, limit) {
+            return Err(StartError::NotReady(limit, self.log()));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ApacheZk {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
