@@ -1,6 +1,9 @@
 //! Data records shared by every channel (`org.apache.zookeeper.data`):
 //! identities, ACL entries and the two Stat forms.
 
+use base64::Engine;
+use sha1::{Digest, Sha1};
+
 use crate::codes::perms;
 use crate::jute_record;
 
@@ -38,6 +41,26 @@ impl Id {
     pub fn anyone() -> Self {
         Self::new("world", "anyone")
     }
+
+    /// The `digest` id ZooKeeper derives from `user:password` credentials:
+    /// `digest:user:base64(SHA1("user:password"))` — what an ACL must name
+    /// to grant a digest-authenticated user.
+    pub fn digest(user_password: &str) -> Self {
+        Self::new("digest", digest_id(user_password))
+    }
+}
+
+/// `DigestAuthenticationProvider.generateDigest`: `user` (everything before
+/// the first `:`, or the whole string) + `:` + standard padded Base64 of
+/// SHA-1 over the whole string's UTF-8 bytes. A string without `:` still
+/// gets an id, as in Java.
+pub fn digest_id(user_password: &str) -> String {
+    let user = user_password
+        .split_once(':')
+        .map_or(user_password, |(u, _)| u);
+    let hash = Sha1::digest(user_password.as_bytes());
+    let b64 = base64::engine::general_purpose::STANDARD.encode(hash);
+    format!("{user}:{b64}")
 }
 
 impl Acl {
@@ -122,5 +145,20 @@ jute_record! {
         pub auth_scheme: String,
         /// The provider's user name for the id.
         pub user: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PROTOCOL.md §3.10: the vector observed on a live 3.8.0 server.
+    #[test]
+    fn digest_id_matches_zookeeper() {
+        assert_eq!(digest_id("user:pass"), "user:smGaoVKd/cQkjm7b88GyorAUz20=");
+        assert_eq!(
+            Id::digest("user:password"),
+            Id::new("digest", "user:tpUq/4Pn5A64fVZyQ0gOJ8ZWqkY=")
+        );
     }
 }

@@ -2,25 +2,11 @@
 //! carries `user:password`; the connection gets the id
 //! `user:base64(SHA1("user:password"))`, which ACL ids must equal exactly.
 
-use base64::Engine;
+pub use rzk_proto::data::digest_id;
 use rzk_proto::data::Id;
-use sha1::{Digest, Sha1};
 
 /// The scheme name.
 pub const SCHEME: &str = "digest";
-
-/// `generateDigest`: `user` (everything before the first `:`, or the whole
-/// string) + `:` + standard padded Base64 of SHA-1 over the whole string's
-/// UTF-8 bytes. A string without `:` still gets an id; Java does not reject
-/// it either.
-pub fn digest_id(user_password: &str) -> String {
-    let user = user_password
-        .split_once(':')
-        .map_or(user_password, |(u, _)| u);
-    let hash = Sha1::digest(user_password.as_bytes());
-    let b64 = base64::engine::general_purpose::STANDARD.encode(hash);
-    format!("{user}:{b64}")
-}
 
 /// The ids a successful digest `auth` packet adds to a connection: `super:`
 /// first when the computed id equals the configured super digest, then the
