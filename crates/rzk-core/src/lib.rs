@@ -19,5 +19,6 @@
 
 pub mod acl;
 pub mod path;
+pub mod shell;
 pub mod tree;
 pub mod watch;
