@@ -122,7 +122,9 @@ async fn write_loop(
     let mut text = text;
     loop {
         let item = tokio::select! {
-            item = rx.recv() => item,
+            // The text first: the reader hands it over just before the
+            // connection's queue ends, and both can be ready at once.
+            biased;
             t = &mut text => {
                 // A four-letter word: plain text, no length prefix, then close.
                 if let Ok(t) = t {
@@ -130,6 +132,7 @@ async fn write_loop(
                 }
                 break;
             }
+            item = rx.recv() => item,
         };
         let Some(Outbound::Frame(first)) = item else {
             break;
