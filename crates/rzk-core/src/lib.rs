@@ -4,6 +4,8 @@
 //!   (§3.10);
 //! * [`path`]: path validation and the string helpers of the request
 //!   pipeline (`PROTOCOL.md` §3.2);
+//! * [`session`]: the session tracker — ids, passwords, timeout
+//!   negotiation, tick-bucket expiry, owners (§2.2, §3.9);
 //! * [`tree`]: the DataTree — znodes, Stat, ACL cache, ephemeral/container/
 //!   TTL indexes, and applying create/delete/setData/setACL/closeSession
 //!   (§3.4–§3.6, §3.11, §3.13);
@@ -19,6 +21,7 @@
 
 pub mod acl;
 pub mod path;
+pub mod session;
 pub mod shell;
 pub mod tree;
 pub mod watch;
