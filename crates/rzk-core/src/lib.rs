@@ -22,6 +22,7 @@
 pub mod acl;
 pub mod path;
 pub mod session;
+pub mod standalone;
 pub mod shell;
 pub mod tree;
 pub mod watch;

@@ -1,0 +1,296 @@
+//! A standalone server as one deterministic state machine: connections,
+//! sessions and the request pipeline, driven by events from the runtime
+//! shell (`open`, `frame`, `closed`, `tick`), with time as an input.
+//!
+//! Every write becomes a txn with the next zxid (createSession and
+//! closeSession included, as in ZooKeeper) and is applied at once: the tree
+//! lives in memory until durable storage is plugged in between `prep` and
+//! `apply`. Each connection's replies leave in request order, and the watch
+//! events a write fires are queued before its reply.
+
+mod connect;
+mod dispatch;
+mod four_letter;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+use bytes::Bytes;
+use rzk_proto::client::{encode_reply, ReplyHeader};
+use rzk_proto::data::Id;
+
+use crate::acl::AuthConfig;
+use crate::request::{Compat, ConnAuth, Disposition, Reply, RequestEngine};
+use crate::session::{SessionConfig, SessionTracker, STANDALONE_SERVER_ID};
+use crate::shell::{ConnId, Now, Output};
+use crate::tree::ephemeral::ExtendedTypes;
+use crate::tree::DataTree;
+use crate::watch::Notification;
+
+pub use four_letter::FourLetterInfo;
+pub use stats::{ConnStats, ServerStats};
+
+/// Settings of a standalone server's core.
+#[derive(Debug, Clone)]
+pub struct StandaloneConfig {
+    /// Session timeout bounds and the tick width.
+    pub sessions: SessionConfig,
+    /// ACL and authentication settings.
+    pub auth: AuthConfig,
+    /// Version-specific behaviours.
+    pub compat: Compat,
+    /// TTL nodes (`extendedTypesEnabled`).
+    pub extended_types: bool,
+    /// How often containers and TTL nodes are checked
+    /// (`znode.container.checkIntervalMs`, default 60000).
+    pub container_check_interval_ms: i64,
+    /// At most this many reaped per check (`znode.container.maxPerMinute`).
+    pub container_max_per_check: usize,
+    /// Childless containers that never had a child are reaped after this
+    /// long (`znode.container.maxNeverUsedIntervalMs`; 0 = never).
+    pub container_max_never_used_ms: i64,
+}
+
+impl StandaloneConfig {
+    /// ZooKeeper's defaults for a given `tickTime`.
+    pub fn with_tick_time(tick_time: std::num::NonZeroU32) -> Self {
+        Self {
+            sessions: SessionConfig::with_defaults(tick_time),
+            auth: AuthConfig::default(),
+            compat: Compat::default(),
+            extended_types: false,
+            container_check_interval_ms: 60_000,
+            container_max_per_check: 10_000,
+            container_max_never_used_ms: 0,
+        }
+    }
+}
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Accepted; its first frame must be a ConnectRequest.
+    AwaitingConnect,
+    /// Bound to a session.
+    Open,
+    /// The core asked the shell to close it; frames still in flight are
+    /// ignored.
+    Closing,
+}
+
+#[derive(Debug)]
+struct Conn {
+    peer: SocketAddr,
+    auth_ids: Vec<Id>,
+    session: Option<i64>,
+    stage: Stage,
+    stats: ConnStats,
+}
+
+/// Connections' auth ids, as the watch delivery filter asks for them.
+struct ConnIds<'a>(&'a BTreeMap<ConnId, Conn>);
+
+impl ConnAuth for ConnIds<'_> {
+    fn auth_ids(&self, conn: ConnId) -> &[Id] {
+        self.0.get(&conn).map_or(&[], |c| c.auth_ids.as_slice())
+    }
+}
+
+/// The standalone server's state machine. See the module documentation.
+#[derive(Debug)]
+pub struct Standalone {
+    cfg: StandaloneConfig,
+    engine: RequestEngine,
+    sessions: SessionTracker,
+    conns: BTreeMap<ConnId, Conn>,
+    /// The connection each session is bound to now.
+    session_conn: BTreeMap<i64, ConnId>,
+    next_container_check: i64,
+    started_mono_ms: i64,
+    stats: ServerStats,
+}
+
+impl Standalone {
+    /// A server with an empty tree. `now` seeds session ids, as ZooKeeper
+    /// seeds them from its clock.
+    pub fn new(cfg: StandaloneConfig, now: Now) -> Self {
+        let tree = DataTree::new(ExtendedTypes {
+            enabled: cfg.extended_types,
+            ..ExtendedTypes::default()
+        });
+        Self::with_tree(cfg, tree, now)
+    }
+
+    /// A server over a tree loaded from disk.
+    pub fn with_tree(cfg: StandaloneConfig, tree: DataTree, now: Now) -> Self {
+        let engine = RequestEngine::new(tree, cfg.auth.clone(), cfg.compat);
+        let sessions = SessionTracker::new(cfg.sessions, STANDALONE_SERVER_ID, now.mono_ms);
+        Self {
+            next_container_check: now.mono_ms + cfg.container_check_interval_ms,
+            cfg,
+            engine,
+            sessions,
+            conns: BTreeMap::new(),
+            session_conn: BTreeMap::new(),
+            started_mono_ms: now.mono_ms,
+            stats: ServerStats::default(),
+        }
+    }
+
+    /// The request pipeline (tree, watches) for inspection.
+    pub fn engine(&self) -> &RequestEngine {
+        &self.engine
+    }
+
+    /// The session table for inspection.
+    pub fn sessions(&self) -> &SessionTracker {
+        &self.sessions
+    }
+
+    /// The last zxid applied.
+    pub fn last_zxid(&self) -> i64 {
+        self.engine.last_processed_zxid()
+    }
+
+    /// A connection was accepted from `peer`. Like every ZooKeeper
+    /// connection it carries the id `ip:<address>`.
+    pub fn open(&mut self, conn: ConnId, peer: SocketAddr, _now: Now) -> Vec<Output> {
+        let ip = match peer.ip() {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => v6.to_string(),
+        };
+        self.conns.insert(
+            conn,
+            Conn {
+                peer,
+                auth_ids: vec![Id::new("ip", ip)],
+                session: None,
+                stage: Stage::AwaitingConnect,
+                stats: ConnStats::default(),
+            },
+        );
+        Vec::new()
+    }
+
+    /// A frame arrived on `conn`.
+    pub fn frame(&mut self, conn: ConnId, payload: Bytes, now: Now) -> Vec<Output> {
+        let mut out = Vec::new();
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return out;
+        };
+        c.stats.received += 1;
+        self.stats.packets_received += 1;
+        match c.stage {
+            Stage::AwaitingConnect => self.connect(conn, payload, now, &mut out),
+            Stage::Open => self.request(conn, payload, now, &mut out),
+            Stage::Closing => {}
+        }
+        out
+    }
+
+    /// `conn` is gone. Its watches go with it; its session stays until it
+    /// expires or is resumed on another connection.
+    pub fn closed(&mut self, conn: ConnId, _now: Now) -> Vec<Output> {
+        if let Some(c) = self.conns.remove(&conn) {
+            self.engine.watches_mut().remove_connection(conn);
+            if let Some(s) = c.session {
+                if self.session_conn.get(&s) == Some(&conn) {
+                    self.session_conn.remove(&s);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Time passed: expire sessions (their ephemerals go in one
+    /// closeSession txn each) and reap containers and TTL nodes.
+    pub fn tick(&mut self, now: Now) -> Vec<Output> {
+        let mut out = Vec::new();
+        for id in self.sessions.expired(now.mono_ms) {
+            self.stats.expired_sessions += 1;
+            self.close_session(id, 0, now, &mut out);
+            if let Some(conn) = self.session_conn.remove(&id) {
+                self.close_conn(conn, &mut out);
+            }
+        }
+        if now.mono_ms >= self.next_container_check {
+            self.next_container_check = now.mono_ms + self.cfg.container_check_interval_ms;
+            let candidates = self
+                .engine
+                .tree()
+                .reap_candidates(now.wall_ms, self.cfg.container_max_never_used_ms);
+            for path in candidates.into_iter().take(self.cfg.container_max_per_check) {
+                let zxid = self.next_zxid();
+                let txn = self.engine.prep_delete_container(&path, zxid, now.wall_ms);
+                let applied = self.engine.apply(&txn, &ConnIds(&self.conns));
+                self.notify(applied.notifications, &mut out);
+            }
+        }
+        out
+    }
+
+    /// The zxid the next txn gets: txns are applied as soon as they are
+    /// prepared, so it follows the last applied one.
+    fn next_zxid(&self) -> i64 {
+        self.engine.last_processed_zxid() + 1
+    }
+
+    /// Ends session `id` with a closeSession txn: its ephemerals are
+    /// deleted and their watches fire.
+    fn close_session(&mut self, id: i64, cxid: i32, now: Now, out: &mut Vec<Output>) -> Reply {
+        self.sessions.set_closing(id);
+        let zxid = self.next_zxid();
+        let txn = self.engine.prep_close_session(id, cxid, zxid, now.wall_ms);
+        let applied = self.engine.apply(&txn, &ConnIds(&self.conns));
+        self.sessions.remove_session(id);
+        self.notify(applied.notifications, out);
+        applied.reply
+    }
+
+    /// Queues watch events for their connections.
+    fn notify(&mut self, notes: Vec<Notification>, out: &mut Vec<Output>) {
+        for n in notes {
+            let header = ReplyHeader {
+                xid: rzk_proto::codes::xid::NOTIFICATION,
+                zxid: n.zxid,
+                err: 0,
+            };
+            self.send(n.conn, encode_reply(&header, Some(&n.event)), out);
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, payload: Bytes, out: &mut Vec<Output>) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            if c.stage == Stage::Closing {
+                return;
+            }
+            c.stats.sent += 1;
+            self.stats.packets_sent += 1;
+            out.push(Output::Send { conn, payload });
+        }
+    }
+
+    fn close_conn(&mut self, conn: ConnId, out: &mut Vec<Output>) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            if c.stage != Stage::Closing {
+                c.stage = Stage::Closing;
+                out.push(Output::Close { conn });
+            }
+        }
+    }
+
+    /// Sends `reply` for request `xid` and carries out its disposition.
+    fn answer(&mut self, conn: ConnId, xid: i32, reply: &Reply, out: &mut Vec<Output>) {
+        match reply.disposition {
+            Disposition::Reply => self.send(conn, reply.encode(xid), out),
+            Disposition::ReplyThenClose => {
+                self.send(conn, reply.encode(xid), out);
+                self.close_conn(conn, out);
+            }
+            Disposition::CloseWithoutReply => self.close_conn(conn, out),
+        }
+    }
+}
