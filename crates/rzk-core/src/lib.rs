@@ -4,6 +4,9 @@
 //!   (§3.10);
 //! * [`path`]: path validation and the string helpers of the request
 //!   pipeline (`PROTOCOL.md` §3.2);
+//! * [`request`]: the request pipeline — prep (validate a write against
+//!   the tree and the pending changes, produce its txn), apply (txn →
+//!   reply + watch events) and reads (§3.1–§3.10);
 //! * [`tree`]: the DataTree — znodes, Stat, ACL cache, ephemeral/container/
 //!   TTL indexes, and applying create/delete/setData/setACL/closeSession
 //!   (§3.4–§3.6, §3.11, §3.13);
@@ -19,5 +22,6 @@
 
 pub mod acl;
 pub mod path;
+pub mod request;
 pub mod tree;
 pub mod watch;
