@@ -4,22 +4,17 @@
 //!   (§3.10);
 //! * [`path`]: path validation and the string helpers of the request
 //!   pipeline (`PROTOCOL.md` §3.2);
-<<<<<<< HEAD
-//! * [`session`]: the session tracker — ids, passwords, timeout
-//!   negotiation, tick-bucket expiry, owners (§2.2, §3.9);
-=======
 //! * [`request`]: the request pipeline — prep (validate a write against
 //!   the tree and the pending changes, produce its txn), apply (txn →
 //!   reply + watch events) and reads (§3.1–§3.10);
->>>>>>> request
+//! * [`session`]: the session tracker — ids, passwords, timeout
+//!   negotiation, tick-bucket expiry, owners (§2.2, §3.9);
+//! * [`shell`]: what the core exchanges with the runtime shell (time in,
+//!   actions out);
+//! * [`standalone`]: a standalone server as one state machine over these;
 //! * [`tree`]: the DataTree — znodes, Stat, ACL cache, ephemeral/container/
 //!   TTL indexes, and applying create/delete/setData/setACL/closeSession
 //!   (§3.4–§3.6, §3.11, §3.13);
-//! * [`request`]: the request pipeline — prep (writes → txns), apply (txn →
-//!   reply + watch events), reads (§3);
-//! * [`session`]: the session tracker — ids, passwords, expiry buckets (§3.9);
-//! * [`standalone`]: a standalone server as one state machine over the above;
-//! * [`shell`]: what the core exchanges with the runtime shell;
 //! * [`watch`]: the watch manager — standard, persistent and recursive
 //!   watches, triggers, removal, setWatches catch-up (§3.8).
 //!

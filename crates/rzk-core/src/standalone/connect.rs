@@ -10,7 +10,13 @@ use super::{ConnIds, Stage, Standalone};
 use crate::shell::{ConnId, Now, Output};
 
 impl Standalone {
-    pub(super) fn connect(&mut self, conn: ConnId, payload: Bytes, now: Now, out: &mut Vec<Output>) {
+    pub(super) fn connect(
+        &mut self,
+        conn: ConnId,
+        payload: Bytes,
+        now: Now,
+        out: &mut Vec<Output>,
+    ) {
         let req = match ConnectRequest::from_bytes(payload) {
             Ok(r) => r,
             Err(_) => {
@@ -30,9 +36,9 @@ impl Standalone {
         let response = if req.session_id == 0 {
             let (session, passwd) = self.sessions.create_session(req.timeout, conn, now.mono_ms);
             let zxid = self.next_zxid();
-            let txn = self
-                .engine
-                .prep_create_session(session.id, 0, zxid, now.wall_ms, session.timeout);
+            let txn =
+                self.engine
+                    .prep_create_session(session.id, 0, zxid, now.wall_ms, session.timeout);
             // createSession changes no node, so it fires no watch.
             let _ = self.engine.apply(&txn, &ConnIds(&self.conns));
             self.bind(conn, session.id);
@@ -45,10 +51,13 @@ impl Standalone {
             }
         } else {
             let negotiated = self.sessions.config().negotiate(req.timeout);
-            match self
-                .sessions
-                .revalidate(req.session_id, &req.passwd, negotiated, conn, now.mono_ms)
-            {
+            match self.sessions.revalidate(
+                req.session_id,
+                &req.passwd,
+                negotiated,
+                conn,
+                now.mono_ms,
+            ) {
                 Some(r) => {
                     // One connection per session: the session's old
                     // connection is closed.

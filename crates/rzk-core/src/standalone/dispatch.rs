@@ -11,7 +11,13 @@ use crate::request::{Caller, Reply};
 use crate::shell::{ConnId, Now, Output};
 
 impl Standalone {
-    pub(super) fn request(&mut self, conn: ConnId, payload: Bytes, now: Now, out: &mut Vec<Output>) {
+    pub(super) fn request(
+        &mut self,
+        conn: ConnId,
+        payload: Bytes,
+        now: Now,
+        out: &mut Vec<Output>,
+    ) {
         let Ok(frame) = RequestFrame::parse(payload) else {
             // Not even a header: nothing to answer to.
             self.close_conn(conn, out);

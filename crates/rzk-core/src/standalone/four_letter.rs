@@ -109,17 +109,32 @@ impl Standalone {
             ("avg_latency", "0.0".into()),
             ("outstanding_requests", "0".into()),
             ("znode_count", tree.znode_count().to_string()),
-            ("global_sessions", self.sessions.global_session_count().to_string()),
+            (
+                "global_sessions",
+                self.sessions.global_session_count().to_string(),
+            ),
             ("non_mtls_remote_conn_count", "0".into()),
             ("packets_sent", self.stats.packets_sent.to_string()),
             ("packets_received", self.stats.packets_received.to_string()),
             ("connection_drop_probability", "0.0".into()),
-            ("watch_count", self.engine.watches().watch_count().to_string()),
+            (
+                "watch_count",
+                self.engine.watches().watch_count().to_string(),
+            ),
             ("auth_failed_count", self.stats.auth_failed.to_string()),
             ("min_latency", "0".into()),
-            ("approximate_data_size", tree.approximate_data_size().to_string()),
-            ("local_sessions", self.sessions.local_session_count().to_string()),
-            ("uptime", (now.mono_ms - self.started_mono_ms).max(0).to_string()),
+            (
+                "approximate_data_size",
+                tree.approximate_data_size().to_string(),
+            ),
+            (
+                "local_sessions",
+                self.sessions.local_session_count().to_string(),
+            ),
+            (
+                "uptime",
+                (now.mono_ms - self.started_mono_ms).max(0).to_string(),
+            ),
             ("max_latency", "0".into()),
             ("outstanding_tls_handshake", "0".into()),
             ("non_mtls_local_conn_count", "0".into()),
@@ -216,7 +231,13 @@ mod tests {
     fn java_dates_in_utc() {
         assert_eq!(java_date_utc(0), "Thu Jan 01 00:00:00 UTC 1970");
         // The dump sample from a live 3.8.0 server.
-        assert_eq!(java_date_utc(1_795_415_154_000), "Mon Nov 23 06:25:54 UTC 2026");
-        assert_eq!(java_date_utc(951_782_400_000), "Tue Feb 29 00:00:00 UTC 2000");
+        assert_eq!(
+            java_date_utc(1_795_415_154_000),
+            "Mon Nov 23 06:25:54 UTC 2026"
+        );
+        assert_eq!(
+            java_date_utc(951_782_400_000),
+            "Tue Feb 29 00:00:00 UTC 2000"
+        );
     }
 }

@@ -222,7 +222,10 @@ impl Standalone {
                 .engine
                 .tree()
                 .reap_candidates(now.wall_ms, self.cfg.container_max_never_used_ms);
-            for path in candidates.into_iter().take(self.cfg.container_max_per_check) {
+            for path in candidates
+                .into_iter()
+                .take(self.cfg.container_max_per_check)
+            {
                 let zxid = self.next_zxid();
                 let txn = self.engine.prep_delete_container(&path, zxid, now.wall_ms);
                 let applied = self.engine.apply(&txn, &ConnIds(&self.conns));

@@ -1,0 +1,368 @@
+//! The standalone state machine driven with real client frames: sessions,
+//! replies, event-before-reply order, auth, closing, expiry and the
+//! protocol-violation rules.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+
+use bytes::{Bytes, BytesMut};
+use rzk_proto::client::*;
+use rzk_proto::codes::{xid, CreateMode, ErrorCode, EventType, OpCode};
+use rzk_proto::data::Acl;
+use rzk_proto::jute::{Jute, Reader, Record};
+
+use super::{Standalone, StandaloneConfig};
+use crate::shell::{ConnId, Now, Output};
+
+fn now(ms: i64) -> Now {
+    Now {
+        wall_ms: 1_700_000_000_000 + ms,
+        mono_ms: ms,
+    }
+}
+
+fn server() -> Standalone {
+    let tick = NonZeroU32::new(2000).unwrap();
+    Standalone::new(StandaloneConfig::with_tick_time(tick), now(0))
+}
+
+fn peer() -> SocketAddr {
+    "127.0.0.1:40000".parse().unwrap()
+}
+
+fn sends(out: &[Output], conn: ConnId) -> Vec<Bytes> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send { conn: c, payload } if *c == conn => Some(payload.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn closes(out: &[Output], conn: ConnId) -> bool {
+    out.iter().any(|o| *o == Output::Close { conn })
+}
+
+/// Opens `conn` and creates a session; returns the ConnectResponse.
+fn connect(s: &mut Standalone, conn: ConnId, t: i64) -> ConnectResponse {
+    s.open(conn, peer(), now(t));
+    let req = ConnectRequest {
+        timeout: 30_000,
+        passwd: Bytes::from_static(&[0; 16]),
+        read_only: Some(false),
+        ..Default::default()
+    };
+    let out = s.frame(conn, req.to_bytes(), now(t));
+    let replies = sends(&out, conn);
+    assert_eq!(replies.len(), 1, "{out:?}");
+    ConnectResponse::from_bytes(replies[0].clone()).unwrap()
+}
+
+fn call(s: &mut Standalone, conn: ConnId, x: i32, req: &Request, t: i64) -> Vec<Output> {
+    s.frame(conn, RequestFrame::encode(x, req), now(t))
+}
+
+fn header(payload: &Bytes) -> (ReplyHeader, Reader) {
+    let mut r = Reader::new(payload.clone());
+    let h = ReplyHeader::read(&mut r, "h").unwrap();
+    (h, r)
+}
+
+fn create(path: &str, mode: CreateMode) -> Request {
+    Request::Create {
+        opcode: OpCode::Create,
+        request: CreateRequest {
+            path: path.into(),
+            data: Some(Bytes::from_static(b"d")),
+            acl: Acl::open_unsafe(),
+            flags: mode.code(),
+        },
+    }
+}
+
+#[test]
+fn a_new_session_is_a_txn_and_gets_timeout_id_and_password() {
+    let mut s = server();
+    let r = connect(&mut s, 1, 0);
+    assert_eq!(r.timeout, 30_000);
+    assert_eq!(r.session_id >> 56, 1, "standalone server id 1");
+    assert_eq!(r.passwd.len(), 16);
+    assert_eq!(r.read_only, Some(false), "the readOnly byte is echoed");
+    assert_eq!(s.last_zxid(), 1, "createSession consumes a zxid");
+    // Timeouts are clamped to [2, 20] ticks.
+    let mut s = server();
+    s.open(2, peer(), now(0));
+    let req = ConnectRequest {
+        timeout: 100,
+        passwd: Bytes::from_static(&[0; 16]),
+        ..Default::default()
+    };
+    let out = s.frame(2, req.to_bytes(), now(0));
+    let r = ConnectResponse::from_bytes(sends(&out, 2)[0].clone()).unwrap();
+    assert_eq!((r.timeout, r.read_only), (4000, None));
+}
+
+#[test]
+fn writes_reply_with_their_zxid_and_failed_writes_consume_one() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    let out = call(&mut s, 1, 1, &create("/a", CreateMode::Persistent), 1);
+    let (h, mut r) = header(&sends(&out, 1)[0]);
+    assert_eq!((h.xid, h.zxid, h.err), (1, 2, 0));
+    assert_eq!(CreateResponse::read(&mut r, "b").unwrap().path, "/a");
+    let out = call(&mut s, 1, 2, &create("/a", CreateMode::Persistent), 2);
+    let payload = &sends(&out, 1)[0];
+    let (h, _) = header(payload);
+    assert_eq!((h.zxid, h.err), (3, ErrorCode::NodeExists.code()));
+    assert_eq!(payload.len(), 16, "error replies carry no body");
+}
+
+#[test]
+fn a_watch_event_on_the_writers_connection_precedes_the_reply() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    call(&mut s, 1, 1, &create("/w", CreateMode::Persistent), 1);
+    let out = call(
+        &mut s,
+        1,
+        2,
+        &Request::GetData(GetDataRequest {
+            path: "/w".into(),
+            watch: true,
+        }),
+        2,
+    );
+    assert_eq!(header(&sends(&out, 1)[0]).0.err, 0);
+    let set = Request::SetData(SetDataRequest {
+        path: "/w".into(),
+        data: None,
+        version: -1,
+    });
+    let out = call(&mut s, 1, 3, &set, 3);
+    let frames = sends(&out, 1);
+    assert_eq!(frames.len(), 2);
+    let (h0, mut r0) = header(&frames[0]);
+    assert_eq!(h0.xid, xid::NOTIFICATION);
+    let ev = WatcherEvent::read(&mut r0, "e").unwrap();
+    assert_eq!(
+        (ev.event_type, ev.path.as_str()),
+        (EventType::NodeDataChanged.code(), "/w")
+    );
+    assert_eq!(header(&frames[1]).0.xid, 3);
+}
+
+#[test]
+fn pings_and_unknown_opcodes() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    let out = s.frame(
+        1,
+        RequestHeader {
+            xid: xid::PING,
+            opcode: OpCode::Ping.code(),
+        }
+        .to_bytes(),
+        now(1),
+    );
+    let (h, _) = header(&sends(&out, 1)[0]);
+    assert_eq!((h.xid, h.zxid, h.err), (-2, 1, 0));
+    let out = s.frame(1, RequestHeader { xid: 5, opcode: 10 }.to_bytes(), now(2));
+    let (h, _) = header(&sends(&out, 1)[0]);
+    assert_eq!(
+        (h.xid, h.zxid, h.err),
+        (5, -1, ErrorCode::Unimplemented.code())
+    );
+    assert!(closes(&out, 1), "Unimplemented closes the connection");
+}
+
+#[test]
+fn digest_auth_adds_ids_and_a_bad_scheme_closes() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    let mut body = BytesMut::new();
+    RequestHeader {
+        xid: xid::AUTH,
+        opcode: OpCode::Auth.code(),
+    }
+    .write(&mut body);
+    AuthPacket {
+        auth_type: 0,
+        scheme: "digest".into(),
+        auth: Bytes::from_static(b"user:pass"),
+    }
+    .write(&mut body);
+    let out = s.frame(1, body.freeze(), now(1));
+    let (h, _) = header(&sends(&out, 1)[0]);
+    assert_eq!((h.xid, h.zxid, h.err), (-4, 0, 0));
+    let out = call(&mut s, 1, 1, &Request::WhoAmI, 2);
+    let (_, mut r) = header(&sends(&out, 1)[0]);
+    let who = WhoAmIResponse::read(&mut r, "b").unwrap();
+    assert!(who
+        .client_info
+        .iter()
+        .any(|c| c.auth_scheme == "digest" && c.user == "user"));
+
+    let mut body = BytesMut::new();
+    RequestHeader {
+        xid: xid::AUTH,
+        opcode: OpCode::Auth.code(),
+    }
+    .write(&mut body);
+    AuthPacket {
+        auth_type: 0,
+        scheme: "nosuch".into(),
+        auth: Bytes::new(),
+    }
+    .write(&mut body);
+    let out = s.frame(1, body.freeze(), now(3));
+    assert_eq!(
+        header(&sends(&out, 1)[0]).0.err,
+        ErrorCode::AuthFailed.code()
+    );
+    assert!(closes(&out, 1));
+}
+
+#[test]
+fn close_session_deletes_ephemerals_fires_watches_then_replies_and_closes() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    connect(&mut s, 2, 0);
+    call(&mut s, 1, 1, &create("/e", CreateMode::Ephemeral), 1);
+    call(
+        &mut s,
+        2,
+        1,
+        &Request::Exists(ExistsRequest {
+            path: "/e".into(),
+            watch: true,
+        }),
+        1,
+    );
+    let out = call(&mut s, 1, 2, &Request::CloseSession, 2);
+    let watcher = sends(&out, 2);
+    assert_eq!(watcher.len(), 1);
+    let (_, mut r) = header(&watcher[0]);
+    assert_eq!(
+        WatcherEvent::read(&mut r, "e").unwrap().event_type,
+        EventType::NodeDeleted.code()
+    );
+    assert_eq!(header(&sends(&out, 1)[0]).0.xid, 2);
+    assert!(closes(&out, 1));
+    let out = call(
+        &mut s,
+        2,
+        2,
+        &Request::Exists(ExistsRequest {
+            path: "/e".into(),
+            watch: false,
+        }),
+        3,
+    );
+    assert_eq!(header(&sends(&out, 2)[0]).0.err, ErrorCode::NoNode.code());
+}
+
+#[test]
+fn sessions_expire_on_ticks_and_take_their_ephemerals() {
+    let mut s = server();
+    let r = connect(&mut s, 1, 0);
+    call(&mut s, 1, 1, &create("/eph", CreateMode::Ephemeral), 1);
+    s.closed(1, now(2));
+    // Not yet: the session lives for its timeout after its last touch.
+    assert!(s.tick(now(20_000)).is_empty());
+    assert!(s.engine().tree().exists("/eph"));
+    s.tick(now(34_000));
+    assert!(
+        !s.engine().tree().exists("/eph"),
+        "expiry removes ephemerals"
+    );
+    // Resuming the expired session: timeout 0, then close.
+    s.open(3, peer(), now(35_000));
+    let req = ConnectRequest {
+        timeout: 30_000,
+        session_id: r.session_id,
+        passwd: r.passwd,
+        ..Default::default()
+    };
+    let out = s.frame(3, req.to_bytes(), now(35_000));
+    let resp = ConnectResponse::from_bytes(sends(&out, 3)[0].clone()).unwrap();
+    assert_eq!((resp.timeout, resp.session_id), (0, 0));
+    assert!(closes(&out, 3));
+}
+
+#[test]
+fn resuming_a_session_moves_it_and_closes_the_old_connection() {
+    let mut s = server();
+    let r = connect(&mut s, 1, 0);
+    s.open(2, peer(), now(1));
+    let req = ConnectRequest {
+        timeout: 30_000,
+        last_zxid_seen: 1,
+        session_id: r.session_id,
+        passwd: r.passwd.clone(),
+        ..Default::default()
+    };
+    let out = s.frame(2, req.to_bytes(), now(1));
+    let resp = ConnectResponse::from_bytes(sends(&out, 2)[0].clone()).unwrap();
+    assert_eq!(
+        (resp.session_id, resp.passwd.clone()),
+        (r.session_id, r.passwd.clone())
+    );
+    assert!(closes(&out, 1), "one connection per session");
+    // A wrong password is an expired session to the client.
+    s.open(3, peer(), now(2));
+    let bad = ConnectRequest {
+        timeout: 30_000,
+        session_id: r.session_id,
+        passwd: Bytes::from_static(&[1; 16]),
+        ..Default::default()
+    };
+    let out = s.frame(3, bad.to_bytes(), now(2));
+    assert_eq!(
+        ConnectResponse::from_bytes(sends(&out, 3)[0].clone())
+            .unwrap()
+            .timeout,
+        0
+    );
+}
+
+#[test]
+fn a_client_ahead_of_the_server_is_refused_without_a_reply() {
+    let mut s = server();
+    s.open(1, peer(), now(0));
+    let req = ConnectRequest {
+        timeout: 30_000,
+        last_zxid_seen: 99,
+        passwd: Bytes::from_static(&[0; 16]),
+        ..Default::default()
+    };
+    let out = s.frame(1, req.to_bytes(), now(0));
+    assert!(sends(&out, 1).is_empty());
+    assert!(closes(&out, 1));
+}
+
+#[test]
+fn four_letter_texts_have_zookeepers_shape() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    let info = super::FourLetterInfo {
+        version: "3.8.4-rzk".into(),
+        ..Default::default()
+    };
+    let srvr = s.srvr(&info);
+    assert!(
+        srvr.starts_with("Zookeeper version: 3.8.4-rzk\nLatency min/avg/max: 0/0.0/0\n"),
+        "{srvr}"
+    );
+    assert!(
+        srvr.contains("\nZxid: 0x1\nMode: standalone\nNode count: 5\n"),
+        "{srvr}"
+    );
+    let mntr = s.mntr(&info, now(5));
+    assert!(mntr.contains("zk_server_state\tstandalone\n"));
+    assert!(mntr.contains("zk_znode_count\t5\n"));
+    assert!(mntr.contains("zk_global_sessions\t1\n"));
+    assert_eq!(
+        s.wchs(),
+        "0 connections watching 0 paths\nTotal watches:0\n"
+    );
+}
