@@ -2,6 +2,7 @@
 //!
 //! * [`net`]: the client port — connections, limits, four-letter words;
 //! * [`core`]: the narrow boundary the state machine implements;
+//! * [`standalone`]: the standalone server's core behind the shell;
 //! * [`clock`]: the one place the server reads time.
 
 #![forbid(unsafe_code)]
@@ -10,3 +11,4 @@ pub mod clock;
 pub mod core;
 mod core_task;
 pub mod net;
+pub mod standalone;
