@@ -1,5 +1,9 @@
 //! `rzk-server`: the tokio shell around rzk's deterministic core.
 //!
+//! * [`config`]: `zoo.cfg` (a Java `.properties` file), `myid`, the
+//!   dynamic config file, every key of `PROTOCOL.md` §7 typed and
+//!   validated as `QuorumPeerConfig` does, and the four-letter-word
+//!   whitelist (§4.1);
 //! * [`net`]: the client port — connections, limits, four-letter words;
 //! * [`core`]: the narrow boundary the state machine implements;
 //! * [`standalone`]: the standalone server's core behind the shell;
@@ -8,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod config;
 pub mod core;
 mod core_task;
 pub mod net;
