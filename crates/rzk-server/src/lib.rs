@@ -6,6 +6,7 @@
 //!   whitelist (§4.1);
 //! * [`net`]: the client port — connections, limits, four-letter words;
 //! * [`core`]: the narrow boundary the state machine implements;
+//! * [`run`]: starting a server from its configuration;
 //! * [`standalone`]: the standalone server's core behind the shell;
 //! * [`clock`]: the one place the server reads time.
 
@@ -16,4 +17,5 @@ pub mod config;
 pub mod core;
 mod core_task;
 pub mod net;
+pub mod run;
 pub mod standalone;

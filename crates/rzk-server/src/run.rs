@@ -1,0 +1,143 @@
+//! Starting a server from its configuration: the glue between `zoo.cfg`
+//! and the running listener.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+
+use rzk_core::acl::AuthConfig;
+use rzk_core::session::SessionConfig;
+use rzk_core::standalone::{Standalone, StandaloneConfig};
+use tokio::net::TcpListener;
+
+use crate::clock;
+use crate::config::ServerConfig;
+use crate::net::{self, NetConfig};
+use crate::standalone::StandaloneCore;
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The configuration describes an ensemble; rzk runs standalone only so far.
+    #[error("this configuration has server.N lines (an ensemble); rzk does not support ensembles yet — remove them to run standalone")]
+    EnsembleNotSupported,
+    /// No client port to listen on.
+    #[error("clientPort is not set")]
+    NoClientPort,
+    /// A setting is out of the range rzk can use.
+    #[error("{key}: {why}")]
+    Setting {
+        /// The zoo.cfg key.
+        key: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+    /// Binding or serving the client port failed.
+    #[error("client port {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// The socket error.
+        source: std::io::Error,
+    },
+}
+
+/// The core settings a `zoo.cfg` implies.
+pub fn standalone_config(cfg: &ServerConfig) -> Result<StandaloneConfig, RunError> {
+    let tick = u32::try_from(cfg.tick_time.as_millis())
+        .ok()
+        .and_then(NonZeroU32::new)
+        .ok_or(RunError::Setting {
+            key: "tickTime",
+            why: "must be between 1 and 4294967295 ms".into(),
+        })?;
+    let (min, max) = cfg.session_timeout_bounds_ms();
+    let mut core = StandaloneConfig::with_tick_time(tick);
+    core.sessions = SessionConfig {
+        tick_time: tick,
+        min_session_timeout: min,
+        max_session_timeout: max,
+    };
+    core.auth = AuthConfig {
+        skip_acl: cfg.tunables.skip_acl,
+        super_digest: cfg
+            .system_properties
+            .get("zookeeper.DigestAuthenticationProvider.superDigest")
+            .cloned(),
+        ..AuthConfig::default()
+    };
+    core.extended_types = cfg.tunables.extended_types_enabled;
+    Ok(core)
+}
+
+/// The client-port settings a `zoo.cfg` implies.
+pub fn net_config(cfg: &ServerConfig) -> NetConfig {
+    NetConfig {
+        max_client_cnxns: usize::try_from(cfg.max_client_cnxns).unwrap_or(0),
+        max_cnxns: usize::try_from(cfg.tunables.max_cnxns).unwrap_or(usize::MAX),
+        four_letter_whitelist: cfg.tunables.four_letter_words.commands().collect(),
+        global_outstanding_limit: usize::try_from(cfg.tunables.global_outstanding_limit)
+            .unwrap_or(1)
+            .max(1),
+        ..NetConfig::default()
+    }
+}
+
+/// The `conf` four-letter word's text, in ZooKeeper's key order.
+pub fn conf_text(cfg: &ServerConfig, port: u16) -> String {
+    let (min, max) = cfg.session_timeout_bounds_ms();
+    format!(
+        "clientPort={port}\nsecureClientPort=-1\ndataDir={}\ndataDirSize=0\ndataLogDir={}\ndataLogSize=0\ntickTime={}\nmaxClientCnxns={}\nminSessionTimeout={min}\nmaxSessionTimeout={max}\nclientPortListenBacklog={}\nserverId={}\n",
+        cfg.data_dir.join("version-2").display(),
+        cfg.data_log_dir.join("version-2").display(),
+        cfg.tick_time.as_millis(),
+        cfg.max_client_cnxns,
+        cfg.client_port_listen_backlog,
+        cfg.server_id.unwrap_or(0),
+    )
+}
+
+/// Binds the configured client port. Returned separately from [`serve`] so
+/// a caller (or test) knows the bound address before serving starts.
+pub async fn bind(cfg: &ServerConfig) -> Result<TcpListener, RunError> {
+    if cfg.is_distributed() {
+        return Err(RunError::EnsembleNotSupported);
+    }
+    let client = cfg.client_address.as_ref().ok_or(RunError::NoClientPort)?;
+    let host = if client.host.contains(':') {
+        format!("[{}]", client.host)
+    } else {
+        client.host.clone()
+    };
+    let addr = format!("{host}:{}", client.port);
+    TcpListener::bind(&addr)
+        .await
+        .map_err(|source| RunError::Listen { addr, source })
+}
+
+/// Serves a standalone server on `listener` until `shutdown` completes.
+pub async fn serve(
+    cfg: &ServerConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), RunError> {
+    let core_cfg = standalone_config(cfg)?;
+    let addr: SocketAddr = listener.local_addr().map_err(|source| RunError::Listen {
+        addr: "client port".into(),
+        source,
+    })?;
+    let core = StandaloneCore::new(
+        Standalone::new(core_cfg, clock::now()),
+        conf_text(cfg, addr.port()),
+    );
+    tracing::info!(%addr, "rzk standalone server listening");
+    tracing::warn!(
+        "the data tree is kept in memory only: durable storage is not implemented yet, so data is lost when the server stops"
+    );
+    net::serve(listener, core, net_config(cfg), shutdown)
+        .await
+        .map_err(|source| RunError::Listen {
+            addr: addr.to_string(),
+            source,
+        })
+}
