@@ -1,4 +1,4 @@
-//! Starts real ZooKeeper servers for tests: each on 127.0.0.1, on a port it
+//! Starts real servers for tests — Apache ZooKeeper and the `rzk` binary: each on 127.0.0.1, on a port it
 //! picks, with its own temporary data directory, stopped (and its files
 //! removed) when the handle is dropped. Readiness is a bounded wait on the
 //! `srvr` four-letter word, never a bare sleep.
@@ -195,6 +195,105 @@ impl ApacheZk {
 }
 
 impl Drop for ApacheZk {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A running `rzk server` process (the binary under test).
+#[derive(Debug)]
+pub struct RzkServer {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+    bin: PathBuf,
+}
+
+impl RzkServer {
+    /// Starts `bin server <dir>/zoo.cfg` with default test settings (all
+    /// four-letter words, TTL nodes enabled) plus `extra` zoo.cfg lines.
+    pub fn start(bin: &Path, extra: &[&str]) -> Result<Self, StartError> {
+        let dir = temp_dir("rzk")?;
+        let port = free_port()?;
+        let mut cfg = vec![
+            "tickTime=2000".to_string(),
+            format!("dataDir={}", dir.join("data").display()),
+            format!("clientPort={port}"),
+            "clientPortAddress=127.0.0.1".into(),
+            "4lw.commands.whitelist=*".into(),
+            "extendedTypesEnabled=true".into(),
+            "maxClientCnxns=0".into(),
+        ];
+        cfg.extend(extra.iter().map(|l| l.to_string()));
+        std::fs::write(dir.join("zoo.cfg"), cfg.join("\n") + "\n")
+            .map_err(|e| StartError::Io("write zoo.cfg", e))?;
+        let mut server = Self {
+            child: spawn_rzk(bin, &dir)?,
+            port,
+            dir,
+            bin: bin.to_path_buf(),
+        };
+        let limit = Duration::from_secs(30);
+        if !wait_ready(port, limit) {
+            server.kill();
+            return Err(StartError::NotReady(limit, server.log()));
+        }
+        Ok(server)
+    }
+
+    /// The client port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn connect_string(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Stops the server abruptly (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Restarts a killed server on the same port and config.
+    pub fn restart(&mut self) -> Result<(), StartError> {
+        self.kill();
+        self.child = spawn_rzk(&self.bin, &self.dir)?;
+        let limit = Duration::from_secs(30);
+        if !wait_ready(self.port, limit) {
+            return Err(StartError::NotReady(limit, self.log()));
+        }
+        Ok(())
+    }
+}
+
+fn spawn_rzk(bin: &Path, dir: &Path) -> Result<Child, StartError> {
+    let log = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(dir.join("server.log"))
+        .map_err(|e| StartError::Io("log", e))?;
+    let log2 = log.try_clone().map_err(|e| StartError::Io("log", e))?;
+    Command::new(bin)
+        .arg("server")
+        .arg(dir.join("zoo.cfg"))
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .spawn()
+        .map_err(|e| StartError::Io("spawn rzk", e))
+}
+
+impl Drop for RzkServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
