@@ -24,6 +24,7 @@ pub mod digest;
 mod pending;
 mod prep;
 mod prep_create;
+mod prep_internal;
 mod prep_multi;
 mod read;
 pub mod reply;
@@ -43,7 +44,8 @@ use pending::Outstanding;
 
 pub use apply::Applied;
 pub use compat::Compat;
-pub use prep::{ReconfigPlan, Rejected};
+pub use prep::Rejected;
+pub use prep_internal::ReconfigPlan;
 pub use read::ReadOutcome;
 pub use reply::{Disposition, Reply, Response};
 
