@@ -10,7 +10,7 @@
 //! takes time and zxids as arguments and never does I/O:
 //!
 //! * [`RequestEngine::prep_write`] and its siblings for createSession,
-//!   closeSession, deleteContainer and reconfig: request → [`TxnEntry`];
+//!   closeSession, deleteContainer and reconfig: request → [`TxnEntry`](rzk_proto::txn::TxnEntry);
 //! * [`RequestEngine::apply`]: txn → [`Applied`] (reply + notifications);
 //! * [`RequestEngine::read`]: read request → [`ReadOutcome`].
 //!
