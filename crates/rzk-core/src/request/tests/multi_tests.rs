@@ -225,3 +225,62 @@ fn empty_multi_and_undecodable_multi() {
     let (_, a) = h.write(&anyone(), &multi(vec![op_create("/bad", 9)]));
     assert_eq!(results(&a.reply.response), [OpResult::Error { err: -8 }]);
 }
+
+/// §3.2's check row, inside a multi: session → validatePath → node exists
+/// → READ → version.
+#[test]
+fn check_order_inside_multi() {
+    let mut h = Harness::new();
+    h.code(
+        &anyone(),
+        &super::create_acl("/w", 0, vec![Acl::new(2, rzk_proto::data::Id::anyone())]),
+    );
+    let check = |path: &str, version| {
+        multi(vec![MultiOp::Check(CheckVersionRequest {
+            path: path.into(),
+            version,
+        })])
+    };
+    let expired = crate::request::Caller {
+        session_error: Some(rzk_proto::codes::ErrorCode::SessionExpired),
+        ..anyone()
+    };
+    let first_err = |h: &mut Harness, c: &crate::request::Caller, r: &Request| {
+        let (_, a) = h.write(c, r);
+        match results(&a.reply.response) {
+            [OpResult::Error { err }] => *err,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(first_err(&mut h, &expired, &check("/a/", 0)), -112);
+    let c = anyone();
+    assert_eq!(first_err(&mut h, &c, &check("/no/", 0)), -8);
+    assert_eq!(first_err(&mut h, &c, &check("/no", 0)), -101);
+    assert_eq!(first_err(&mut h, &c, &check("/w", 5)), -102);
+    assert_eq!(first_err(&mut h, &c, &check("/zookeeper", 5)), -103);
+}
+
+#[test]
+fn multi_events_come_in_op_order_with_the_multi_zxid() {
+    let mut h = Harness::new();
+    let watch = |h: &mut Harness, p: &str| {
+        let req = Request::Exists(rzk_proto::client::ExistsRequest {
+            path: p.into(),
+            watch: true,
+        });
+        h.eng.read(1, &anyone(), &req);
+    };
+    watch(&mut h, "/x");
+    watch(&mut h, "/y");
+    let (e, a) = h.write(
+        &anyone(),
+        &multi(vec![op_create("/y", 0), op_create("/x", 0)]),
+    );
+    let paths: Vec<&str> = a
+        .notifications
+        .iter()
+        .map(|n| n.event.path.as_str())
+        .collect();
+    assert_eq!(paths, ["/y", "/x"]);
+    assert!(a.notifications.iter().all(|n| n.zxid == e.header.zxid));
+}
