@@ -27,8 +27,9 @@ use crate::tree::EphemeralType;
 pub(crate) type PResult<T> = Result<T, ErrorCode>;
 
 /// A request the pipeline refuses before it becomes a txn: no zxid is
-/// consumed, the reply carries `code`, and the connection is closed if
-/// `close` says so.
+/// consumed, the reply is `ReplyHeader{xid, zxid −1, code}` (as
+/// ZooKeeper's `UnimplementedRequestProcessor` sends it), and the
+/// connection is closed if `close` says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejected {
     /// The reply's error code.
@@ -105,6 +106,10 @@ impl RequestEngine {
     /// [`Rejected`] for requests that get no txn: a top-level check under
     /// [`super::Compat::reject_top_level_check`] (Unimplemented + close),
     /// and read requests (Unimplemented + close: not a write).
+    ///
+    /// deleteContainer is accepted with no session or ACL check, as Java
+    /// does; a shell that follows `PROTOCOL.md` §2.4's advice refuses op 20
+    /// from clients before calling this.
     pub fn prep_write(
         &mut self,
         caller: &Caller,

@@ -31,7 +31,8 @@ pub enum ReconfigPlan {
 
 impl RequestEngine {
     /// Prepares a global session's creation: `CreateSessionTxn{timeout}`
-    /// with the negotiated timeout. Never fails.
+    /// with the negotiated timeout. Never fails. (Local sessions get no
+    /// txn.)
     pub fn prep_create_session(
         &mut self,
         session: i64,
@@ -52,7 +53,8 @@ impl RequestEngine {
         )
     }
 
-    /// Prepares a closeSession (client close or expiry, which uses cxid 0):
+    /// Prepares a global session's closeSession (client close, or expiry
+    /// with cxid 0; local sessions get no txn):
     /// the txn lists the session's ephemerals — those in the tree, minus
     /// pending deletes, plus pending creates — and records their deletion.
     pub fn prep_close_session(
