@@ -38,6 +38,22 @@ pub struct Rejected {
     pub close: bool,
 }
 
+impl Rejected {
+    /// The reply to send: zxid −1, `code`, no body, then close if `close`.
+    pub fn reply(&self) -> super::Reply {
+        super::Reply {
+            zxid: -1,
+            err: self.code.code(),
+            response: super::Response::Empty,
+            disposition: if self.close {
+                super::Disposition::ReplyThenClose
+            } else {
+                super::Disposition::Reply
+            },
+        }
+    }
+}
+
 /// The txn's header fields other than its type.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx {
