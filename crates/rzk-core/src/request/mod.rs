@@ -10,13 +10,33 @@
 //! takes time and zxids as arguments and never does I/O:
 //!
 //! * [`RequestEngine::prep_write`] and its siblings for createSession,
-//!   closeSession, deleteContainer and reconfig: request → [`TxnEntry`];
+//!   closeSession, deleteContainer and reconfig: request → [`TxnEntry`](rzk_proto::txn::TxnEntry);
 //! * [`RequestEngine::apply`]: txn → [`Applied`] (reply + notifications);
 //! * [`RequestEngine::read`]: read request → [`ReadOutcome`].
 //!
-//! Files: [`compat`] (version switches), `digest` (tree digest), `pending`
-//! (outstanding changes), `prep` / `prep_create` / `prep_multi` (writes →
-//! txns), `apply`, `read`, [`reply`].
+//! Files: [`compat`] (version switches), [`digest`] (tree digest),
+//! `pending` (outstanding changes), `prep` / `prep_create` / `prep_multi` /
+//! `prep_internal` (writes → txns), `apply`, `read`, [`reply`].
+//!
+//! Deviations from ZooKeeper, all in cases its own clients do not produce
+//! or where ZooKeeper contradicts itself:
+//!
+//! * the pending state keys the root's two names (`""`, `"/"`) as one, so
+//!   the digest of a setData/setACL of `/` prepared behind a pending create
+//!   under the root is right (ZooKeeper logs one its tree then mismatches);
+//! * a pending created node's owner is what applying the txn will store,
+//!   not what the flags say (create (1) with container flags, createContainer
+//!   (19) with other flags);
+//! * createTTL (21) with a non-TTL mode and a negative ttl is BadArguments
+//!   (ZooKeeper logs it and then throws while applying it); an invalid TTL
+//!   met while applying is a BadArguments result, not an exception;
+//! * closeSession lists the ephemerals sorted, not in Java hash-set order;
+//! * a multi sub-op that fails while *applying* (a replay over a fuzzy
+//!   snapshot; no client is waiting) is reported as an error result;
+//! * a top-level check (3.8.0 mode) replies with no body: ZooKeeper's
+//!   SetDataResponse with a null Stat cannot be serialised;
+//! * hard quotas (`zookeeper.enforceQuota`, off by default) are not
+//!   enforced.
 
 mod apply;
 pub mod compat;
@@ -24,6 +44,7 @@ pub mod digest;
 mod pending;
 mod prep;
 mod prep_create;
+mod prep_internal;
 mod prep_multi;
 mod read;
 pub mod reply;
@@ -43,7 +64,8 @@ use pending::Outstanding;
 
 pub use apply::Applied;
 pub use compat::Compat;
-pub use prep::{ReconfigPlan, Rejected};
+pub use prep::Rejected;
+pub use prep_internal::ReconfigPlan;
 pub use read::ReadOutcome;
 pub use reply::{Disposition, Reply, Response};
 

@@ -4,8 +4,10 @@
 //! succeeds; later ops of a multi see earlier ones).
 //!
 //! Records are kept in prep order; a second index gives the newest record
-//! per exact path string (so `""` and `"/"` are different keys, as in
-//! ZooKeeper). Applying zxid N drops every record with zxid ≤ N; a failed
+//! per path. The root's two names `""` and `"/"` share one key: ZooKeeper
+//! keys them apart, so a setData/setACL of `/` prepared after a pending
+//! create under the root starts from the tree's stale root and logs a
+//! digest its own tree will not match. No validation result depends on it. Applying zxid N drops every record with zxid ≤ N; a failed
 //! multi drops its own records and restores what it displaced.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -13,6 +15,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use rzk_proto::data::{Acl, StatPersisted};
+
+/// The key of `path`: `""` for the root under either name.
+fn root_alias(path: &str) -> &str {
+    if path == "/" {
+        ""
+    } else {
+        path
+    }
+}
 
 /// A node as the pending state sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +66,7 @@ pub(crate) struct Outstanding {
 impl Outstanding {
     /// The newest record for exactly `path`.
     pub(crate) fn get(&self, path: &str) -> Option<&ChangeRecord> {
-        self.by_path.get(path)
+        self.by_path.get(root_alias(path))
     }
 
     /// The newest record of all, whose tree digest is the pending digest.
@@ -77,6 +88,7 @@ impl Outstanding {
     pub(crate) fn add(&mut self, mut record: ChangeRecord) {
         self.next_seq += 1;
         record.seq = self.next_seq;
+        record.path = root_alias(&record.path).to_owned();
         self.by_path.insert(record.path.clone(), record.clone());
         self.queue.push_back(record);
     }
@@ -106,9 +118,9 @@ impl Outstanding {
         let Some(first) = self.queue.front().map(|r| r.zxid) else {
             return;
         };
-        for (path, r) in saved {
+        for r in saved.into_values() {
             if r.zxid >= first {
-                self.by_path.insert(path, r);
+                self.by_path.insert(r.path.clone(), r);
             }
         }
     }

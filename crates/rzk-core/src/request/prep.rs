@@ -6,19 +6,19 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use rzk_proto::client::{
     CheckVersionRequest, DeleteRequest, Request, SetAclRequest, SetDataRequest,
 };
 use rzk_proto::codes::{perms, ErrorCode};
 use rzk_proto::data::Acl;
 use rzk_proto::txn::{
-    CheckVersionTxn, CloseSessionTxn, CreateSessionTxn, DeleteTxn, ErrorTxn, SetAclTxn, SetDataTxn,
-    SubTxn, TxnBody, TxnDigest, TxnEntry,
+    CheckVersionTxn, DeleteTxn, ErrorTxn, SetAclTxn, SetDataTxn, SubTxn, TxnBody, TxnDigest,
+    TxnEntry,
 };
 
 use super::digest::{node_digest, DIGEST_VERSION};
 use super::pending::{ChangeRecord, PendingNode};
+use super::prep_internal::ReconfigPlan;
 use super::{Caller, RequestEngine};
 use crate::path;
 use crate::tree::EphemeralType;
@@ -27,8 +27,9 @@ use crate::tree::EphemeralType;
 pub(crate) type PResult<T> = Result<T, ErrorCode>;
 
 /// A request the pipeline refuses before it becomes a txn: no zxid is
-/// consumed, the reply carries `code`, and the connection is closed if
-/// `close` says so.
+/// consumed, the reply is `ReplyHeader{xid, zxid −1, code}` (as
+/// ZooKeeper's `UnimplementedRequestProcessor` sends it), and the
+/// connection is closed if `close` says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejected {
     /// The reply's error code.
@@ -37,20 +38,20 @@ pub struct Rejected {
     pub close: bool,
 }
 
-/// What the quorum layer decided about a reconfig before the core checks
-/// the ACL of `/zookeeper/config` (`PrepRequestProcessor`, reconfig case).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReconfigPlan {
-    /// `reconfigEnabled` is false (the default): ReconfigDisabled, checked
-    /// before the session.
-    Disabled,
-    /// A standalone server: Unimplemented, checked after the session.
-    Standalone,
-    /// The quorum checks failed (ReconfigInProgress, BadVersion,
-    /// BadArguments, NewConfigNoQuorum).
-    Failed(ErrorCode),
-    /// The new configuration text for `/zookeeper/config`.
-    NewConfig(Bytes),
+impl Rejected {
+    /// The reply to send: zxid −1, `code`, no body, then close if `close`.
+    pub fn reply(&self) -> super::Reply {
+        super::Reply {
+            zxid: -1,
+            err: self.code.code(),
+            response: super::Response::Empty,
+            disposition: if self.close {
+                super::Disposition::ReplyThenClose
+            } else {
+                super::Disposition::Reply
+            },
+        }
+    }
 }
 
 /// The txn's header fields other than its type.
@@ -80,7 +81,7 @@ pub(crate) fn check_and_inc(current: i32, expected: i32) -> PResult<i32> {
 
 /// `getParentPathAndValidate`: a `/` must be present, no NUL, and the path
 /// is not one of the four undeletable nodes.
-fn parent_for_delete(p: &str) -> PResult<&str> {
+pub(crate) fn parent_for_delete(p: &str) -> PResult<&str> {
     if p.contains('\0') || path::is_special_path(p) {
         return Err(ErrorCode::BadArguments);
     }
@@ -121,6 +122,10 @@ impl RequestEngine {
     /// [`Rejected`] for requests that get no txn: a top-level check under
     /// [`super::Compat::reject_top_level_check`] (Unimplemented + close),
     /// and read requests (Unimplemented + close: not a write).
+    ///
+    /// deleteContainer is accepted with no session or ACL check, as Java
+    /// does; a shell that follows `PROTOCOL.md` §2.4's advice refuses op 20
+    /// from clients before calling this.
     pub fn prep_write(
         &mut self,
         caller: &Caller,
@@ -184,153 +189,6 @@ impl RequestEngine {
                 })
             }
         })
-    }
-
-    /// Prepares a global session's creation: `CreateSessionTxn{timeout}`
-    /// with the negotiated timeout. Never fails.
-    pub fn prep_create_session(
-        &mut self,
-        session: i64,
-        cxid: i32,
-        zxid: i64,
-        time: i64,
-        timeout: i32,
-    ) -> TxnEntry {
-        let ctx = Ctx {
-            session,
-            cxid,
-            zxid,
-            time,
-        };
-        self.finish(
-            ctx,
-            Ok(TxnBody::CreateSession(CreateSessionTxn { timeout })),
-        )
-    }
-
-    /// Prepares a closeSession (client close or expiry, which uses cxid 0):
-    /// the txn lists the session's ephemerals — those in the tree, minus
-    /// pending deletes, plus pending creates — and records their deletion.
-    pub fn prep_close_session(
-        &mut self,
-        session: i64,
-        cxid: i32,
-        zxid: i64,
-        time: i64,
-    ) -> TxnEntry {
-        let ctx = Ctx {
-            session,
-            cxid,
-            zxid,
-            time,
-        };
-        let r = self.close_session_body(ctx);
-        self.finish(ctx, r)
-    }
-
-    fn close_session_body(&mut self, ctx: Ctx) -> PResult<TxnBody> {
-        let mut es: std::collections::BTreeSet<String> =
-            self.tree.ephemerals(ctx.session).into_iter().collect();
-        for c in self.pending.iter() {
-            match &c.node {
-                None => {
-                    es.remove(&c.path);
-                }
-                Some(n) if n.stat.ephemeral_owner == ctx.session => {
-                    es.insert(c.path.clone());
-                }
-                Some(_) => {}
-            }
-        }
-        for p in &es {
-            if self.compat.digest_enabled {
-                // As ZooKeeper: the parent's record gets the new pzxid but
-                // keeps its child count (only with digests on).
-                let parent = parent_for_delete(p)?;
-                let mut node = self.lookup(parent)?.node;
-                node.stat.pzxid = ctx.zxid;
-                self.add_update(parent, ctx.zxid, node)?;
-            }
-            self.add_removed(p, ctx.zxid)?;
-        }
-        let paths: Vec<String> = es.into_iter().collect();
-        Ok(TxnBody::CloseSession(
-            self.compat.close_session_txn.then_some(CloseSessionTxn {
-                paths_to_delete: paths,
-            }),
-        ))
-    }
-
-    /// Prepares the container reaper's deleteContainer of `path`
-    /// (§3.13): session 0, cxid 0, header type 20, `DeleteTxn`. No session
-    /// or ACL check; NotEmpty with children, BadVersion for a normal
-    /// ephemeral.
-    pub fn prep_delete_container(&mut self, path: &str, zxid: i64, time: i64) -> TxnEntry {
-        let ctx = Ctx {
-            session: 0,
-            cxid: 0,
-            zxid,
-            time,
-        };
-        let r = self.prep_delete_container_op(ctx, path);
-        self.finish(ctx, r.map(single_body))
-    }
-
-    /// Prepares a reconfig whose quorum-side outcome is `plan`; on
-    /// [`ReconfigPlan::NewConfig`] the caller needs WRITE on
-    /// `/zookeeper/config`, and the txn is `SetDataTxn(/zookeeper/config,
-    /// text, −1)`.
-    pub fn prep_reconfig(
-        &mut self,
-        caller: &Caller,
-        cxid: i32,
-        zxid: i64,
-        time: i64,
-        plan: ReconfigPlan,
-    ) -> TxnEntry {
-        let ctx = Ctx {
-            session: caller.session,
-            cxid,
-            zxid,
-            time,
-        };
-        let r = self.reconfig_body(caller, ctx, plan);
-        self.finish(ctx, r)
-    }
-
-    fn reconfig_body(&mut self, caller: &Caller, ctx: Ctx, plan: ReconfigPlan) -> PResult<TxnBody> {
-        if plan == ReconfigPlan::Disabled {
-            return Err(ErrorCode::ReconfigDisabled);
-        }
-        session_ok(caller)?;
-        let data = match plan {
-            ReconfigPlan::Disabled => return Err(ErrorCode::ReconfigDisabled),
-            ReconfigPlan::Standalone => return Err(ErrorCode::Unimplemented),
-            ReconfigPlan::Failed(code) => return Err(code),
-            ReconfigPlan::NewConfig(data) => data,
-        };
-        let found = self.lookup(path::CONFIG)?;
-        self.check(&found.node.acl, perms::WRITE, caller)?;
-        let mut node = found.node;
-        node.stat.version = -1;
-        node.stat.mtime = ctx.time;
-        node.stat.mzxid = ctx.zxid;
-        node.data = Some(data.clone());
-        // The config node is outside the digest: a no-op for it.
-        let tree = self.current_digest();
-        self.pending.add(ChangeRecord {
-            seq: 0,
-            zxid: ctx.zxid,
-            path: path::CONFIG.to_owned(),
-            node: Some(node),
-            node_digest: 0,
-            tree_digest: tree,
-        });
-        Ok(TxnBody::Reconfig(SetDataTxn {
-            path: path::CONFIG.to_owned(),
-            data: Some(data),
-            version: -1,
-        }))
     }
 
     /// A malformed write body (ZooKeeper's MarshallingError path): an

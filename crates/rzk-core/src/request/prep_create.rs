@@ -56,9 +56,10 @@ impl RequestEngine {
     /// Validates a create of txn type `op` (1, 15, 19 or 21) and records
     /// the new node and its parent's new cversion/pzxid as pending.
     ///
-    /// Deviation: createTTL (21) with a non-TTL mode and a negative ttl is
-    /// BadArguments. ZooKeeper logs it and then fails (an unchecked
-    /// exception) when applying it.
+    /// Deviations: createTTL (21) with a non-TTL mode and a negative ttl is
+    /// BadArguments (ZooKeeper logs it and then fails with an unchecked
+    /// exception when applying it); and the pending node's owner follows the
+    /// txn type rather than the flags (see below).
     pub(crate) fn prep_create(
         &mut self,
         caller: &Caller,
@@ -147,16 +148,15 @@ impl RequestEngine {
                 }
             }
         };
-        // The pending owner follows the mode, as ZooKeeper's does (even
-        // when the opcode makes the applied node something else).
-        let owner = if mode.is_container() {
-            CONTAINER_OWNER
-        } else if mode.is_ttl() {
-            ttl_owner(req.ttl).unwrap_or(0)
-        } else if mode.is_ephemeral() {
-            ctx.session
-        } else {
-            0
+        // The pending owner is the one applying the txn will store. (Java
+        // derives it from the mode, so e.g. create (1) with container flags
+        // is pending as a container but applied as a persistent node, and
+        // its digest mismatches; we stay consistent with the txn.)
+        let owner = match &sub {
+            SubTxn::CreateContainer(_) => CONTAINER_OWNER,
+            SubTxn::CreateTtl(_) => ttl_owner(req.ttl).unwrap_or(0),
+            _ if mode.is_ephemeral() => ctx.session,
+            _ => 0,
         };
         let mut p = parent.node;
         p.child_count = p.child_count.saturating_add(1);

@@ -85,6 +85,18 @@ impl Standalone {
             }
         };
         match &request {
+            // The container reaper's own op. Java takes it from clients with
+            // no ACL or session check (PROTOCOL.md §3.13); rzk refuses it as
+            // an unknown op, so only the server deletes containers.
+            Request::DeleteContainer(_) => {
+                let reply = ReplyHeader {
+                    xid,
+                    zxid: -1,
+                    err: ErrorCode::Unimplemented.code(),
+                };
+                self.send(conn, reply.to_bytes(), out);
+                self.close_conn(conn, out);
+            }
             Request::CloseSession => {
                 if caller.session_error.is_some() {
                     let reply = Reply::error(self.last_zxid(), ErrorCode::SessionExpired);

@@ -176,6 +176,38 @@ fn pings_and_unknown_opcodes() {
 }
 
 #[test]
+fn clients_may_not_send_the_reapers_delete_container() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    call(
+        &mut s,
+        1,
+        1,
+        &Request::Create {
+            opcode: OpCode::CreateContainer,
+            request: CreateRequest {
+                path: "/c".into(),
+                data: None,
+                acl: Acl::open_unsafe(),
+                flags: 4,
+            },
+        },
+        1,
+    );
+    let out = call(
+        &mut s,
+        1,
+        2,
+        &Request::DeleteContainer(DeleteContainerRequest { path: "/c".into() }),
+        2,
+    );
+    let (h, _) = header(&sends(&out, 1)[0]);
+    assert_eq!((h.zxid, h.err), (-1, ErrorCode::Unimplemented.code()));
+    assert!(closes(&out, 1));
+    assert!(s.engine().tree().exists("/c"));
+}
+
+#[test]
 fn digest_auth_adds_ids_and_a_bad_scheme_closes() {
     let mut s = server();
     connect(&mut s, 1, 0);

@@ -222,3 +222,41 @@ fn get_data_watch_is_one_shot_through_apply() {
     let (_, a) = h.write(&anyone(), &set_data("/d", -1));
     assert!(a.notifications.is_empty());
 }
+
+/// ZooKeeper's closeSession prep (digests on) gives each ephemeral's parent
+/// a new pzxid but keeps its child count, so until the close is applied a
+/// delete of that parent is NotEmpty.
+#[test]
+fn pending_close_session_keeps_the_parents_child_count() {
+    let mut h = Harness::new();
+    h.code(&anyone(), &create("/p", 0));
+    h.code(&anyone(), &create("/p/e", 1));
+    h.zxid += 1;
+    let close = h.eng.prep_close_session(S1, 0, h.zxid, h.time);
+    let s2 = Caller::new(S2, &[]);
+    let del = h.prep(&s2, &delete("/p", -1));
+    assert_eq!(super::txn_err(&del), -111);
+    h.apply(&close);
+    h.apply(&del);
+    assert_eq!(h.code(&s2, &delete("/p", -1)), 0);
+}
+
+#[test]
+fn set_acl_expands_auth_to_the_callers_ids() {
+    let mut h = Harness::new();
+    h.code(&anyone(), &create("/n", 0));
+    let ids = [
+        super::ip(),
+        Id::new("digest", "user:abc"),
+        Id::new("super", ""),
+    ];
+    let req = Request::SetAcl(SetAclRequest {
+        path: "/n".into(),
+        acl: vec![Acl::new(31, Id::new("auth", ""))],
+        version: -1,
+    });
+    let (e, a) = h.write(&Caller::new(S1, &ids), &req);
+    assert_eq!(a.reply.err, 0);
+    let TxnBody::SetAcl(t) = e.body else { panic!() };
+    assert_eq!(t.acl, [Acl::new(31, Id::new("digest", "user:abc"))]);
+}

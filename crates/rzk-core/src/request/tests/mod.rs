@@ -127,3 +127,7 @@ pub(super) fn set_data(path: &str, version: i32) -> Request {
 pub(super) fn ip() -> Id {
     Id::new("ip", "127.0.0.1")
 }
+
+pub(super) fn exists_path(h: &Harness, path: &str) -> bool {
+    h.eng.tree().exists(path)
+}

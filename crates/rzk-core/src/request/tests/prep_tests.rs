@@ -257,6 +257,11 @@ fn top_level_check_is_unimplemented_and_closes_in_3_9() {
             close: true
         })
     );
+    let bytes = r.unwrap_err().reply().encode(3);
+    assert_eq!(
+        hex::encode(bytes),
+        "00000003ffffffffffffffffffffff fa".replace(' ', "")
+    );
     let mut h = Harness::with(Compat::V3_8_0, false);
     let (e, a) = h.write(&anyone(), &check);
     assert!(matches!(e.body, TxnBody::Check(_)), "{e:?}");
