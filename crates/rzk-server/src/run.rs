@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 
 use rzk_core::acl::AuthConfig;
+use rzk_core::request::Compat;
 use rzk_core::session::SessionConfig;
 use rzk_core::standalone::{Standalone, StandaloneConfig};
 use tokio::net::TcpListener;
@@ -67,7 +68,22 @@ pub fn standalone_config(cfg: &ServerConfig) -> Result<StandaloneConfig, RunErro
         ..AuthConfig::default()
     };
     core.extended_types = cfg.tunables.extended_types_enabled;
+    core.compat = compat(cfg)?;
     Ok(core)
+}
+
+/// The behaviour profile: `rzk.compat=3.8.0` in zoo.cfg answers as the
+/// 3.8.0 server (Debian's) does where later releases changed behaviour
+/// (PROTOCOL.md §8); the default is 3.8.4+/3.9.
+pub fn compat(cfg: &ServerConfig) -> Result<Compat, RunError> {
+    match cfg.system_properties.get("zookeeper.rzk.compat").map(String::as_str) {
+        None | Some("3.9") | Some("3.8.4") => Ok(Compat::V3_9),
+        Some("3.8.0") => Ok(Compat::V3_8_0),
+        Some(other) => Err(RunError::Setting {
+            key: "rzk.compat",
+            why: format!("{other:?} is not a known profile (3.8.0 or 3.9)"),
+        }),
+    }
 }
 
 /// The client-port settings a `zoo.cfg` implies.
