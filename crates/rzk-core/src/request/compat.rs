@@ -27,6 +27,10 @@ pub struct Compat {
     /// A notification's ReplyHeader zxid is the triggering txn's zxid (3.9);
     /// 3.8 sends −1.
     pub notification_zxid: bool,
+    /// checkWatches matches this connection's own watches only. 3.8.0
+    /// answered yes when any connection watched the path, and failed a path
+    /// without `/` with MarshallingError.
+    pub check_watches_own_only: bool,
     /// `zookeeper.digest.enabled` (default true): txns carry a TxnDigest.
     pub digest_enabled: bool,
     /// `zookeeper.closeSessionTxn.enabled` (default true): closeSession
@@ -42,17 +46,20 @@ impl Compat {
         reject_top_level_check: true,
         multi_create2_stat: true,
         notification_zxid: true,
+        check_watches_own_only: true,
         digest_enabled: true,
         close_session_txn: true,
     };
 
-    /// ZooKeeper 3.8.0 (the Debian package).
+    /// ZooKeeper 3.8.0 as Debian ships it: it carries the CVE-2024-23944
+    /// fix (events filtered by READ ACL), found by the differential test.
     pub const V3_8_0: Compat = Compat {
         exists_checks_read: false,
-        filter_events_by_acl: false,
+        filter_events_by_acl: true,
         reject_top_level_check: false,
         multi_create2_stat: false,
         notification_zxid: false,
+        check_watches_own_only: false,
         digest_enabled: true,
         close_session_txn: true,
     };

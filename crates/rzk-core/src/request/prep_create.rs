@@ -57,8 +57,8 @@ impl RequestEngine {
     /// the new node and its parent's new cversion/pzxid as pending.
     ///
     /// Deviations: createTTL (21) with a non-TTL mode and a negative ttl is
-    /// BadArguments (ZooKeeper logs it and then fails with an unchecked
-    /// exception when applying it); and the pending node's owner follows the
+    /// validated as Java validates it, then refused with BadArguments where
+    /// Java would log a txn it cannot apply; and the pending node's owner follows the
     /// txn type rather than the flags (see below).
     pub(crate) fn prep_create(
         &mut self,
@@ -75,7 +75,7 @@ impl RequestEngine {
         let ttl_ok = if mode.is_ttl() {
             ttl_owner(req.ttl).is_some()
         } else {
-            req.ttl < 0 && op != OpCode::CreateTtl
+            req.ttl < 0
         };
         if !ttl_ok {
             return Err(ErrorCode::BadArguments);
@@ -114,6 +114,14 @@ impl RequestEngine {
             .classify(parent.node.stat.ephemeral_owner);
         if parent_kind == EphemeralType::Normal {
             return Err(ErrorCode::NoChildrenForEphemerals);
+        }
+        // createTTL with a non-TTL mode and a negative ttl passes Java's
+        // validation like a plain create, so every check above answers as
+        // Java does; Java then logs a CreateTTLTxn it cannot apply (an
+        // unchecked exception in its commit thread). rzk refuses it here,
+        // where Java would fail.
+        if op == OpCode::CreateTtl && !mode.is_ttl() {
+            return Err(ErrorCode::BadArguments);
         }
         let new_cversion = parent_cversion.wrapping_add(1);
         // Quota hook: hard quotas are enforced only with

@@ -105,7 +105,14 @@ impl RequestEngine {
                 // An unknown type is Java's RuntimeException: MarshallingError.
                 let kind = WatcherType::from_code(r.watcher_type)
                     .map_err(|_| ErrorCode::MarshallingError)?;
-                if !self.watches.contains(&r.path, conn, kind) {
+                let found = if self.compat.check_watches_own_only {
+                    self.watches.contains(&r.path, conn, kind)
+                } else {
+                    self.watches
+                        .contains_3_8_0(&r.path, conn, kind)
+                        .ok_or(ErrorCode::MarshallingError)?
+                };
+                if !found {
                     return Err(ErrorCode::NoWatcher);
                 }
                 Response::Empty

@@ -331,6 +331,28 @@ impl WatchManager {
         }
     }
 
+    /// checkWatches as ZooKeeper 3.8.0 answers it (`DataTree.containsWatcher`
+    /// before ZOOKEEPER-4466): a table matches when any connection watches
+    /// the path there, or `conn` holds a recursive watch on it; Any asks the
+    /// child table, then the data table. `None` where 3.8.0 threw (a path
+    /// without `/`: MarshallingError to the client).
+    pub fn contains_3_8_0(&self, path: &str, conn: ConnId, kind: WatcherType) -> Option<bool> {
+        // 3.8 also registers a recursive watch in the child table, so a
+        // recursive watch on the path counts there too.
+        let child = |this: &Self| -> Option<bool> {
+            Some(this.child.contains_3_8_0(path, conn)? || this.data.recursive_at(path))
+        };
+        match kind {
+            WatcherType::Children => child(self),
+            WatcherType::Data => self.data.contains_3_8_0(path, conn),
+            _ => {
+                let c = child(self)?;
+                let d = self.data.contains_3_8_0(path, conn)?;
+                Some(c || d)
+            }
+        }
+    }
+
     /// removeWatches: removes `conn`'s watches of type `kind` on `path` and
     /// says whether anything was removed (NoWatcher otherwise). No event is
     /// sent; clients make their own `*WatchRemoved` events.

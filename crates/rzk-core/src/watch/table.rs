@@ -230,6 +230,30 @@ impl Table {
             .map(|(p, c)| (p.as_str(), c.keys().copied().collect()))
     }
 
+    /// ZooKeeper 3.8.0's `WatchManager.containsWatcher(path, watcher)`: true
+    /// when *any* connection watches `path` here, or `conn` holds a
+    /// recursive watch on it. `None` where 3.8.0's `PathParentIterator`
+    /// throws (a non-empty path without `/`), which it answers as
+    /// MarshallingError.
+    pub(crate) fn contains_3_8_0(&self, path: &str, conn: ConnId) -> Option<bool> {
+        if path.is_empty() {
+            return Some(false);
+        }
+        if !path.contains('/') {
+            return None;
+        }
+        let anyone = self.by_path.get(path).is_some_and(|m| !m.is_empty());
+        Some(anyone || self.modes(path, conn).has(WatchMode::PersistentRecursive))
+    }
+
+    /// Whether any connection holds a recursive watch on exactly `path`.
+    pub(crate) fn recursive_at(&self, path: &str) -> bool {
+        self.by_path.get(path).is_some_and(|m| {
+            m.values()
+                .any(|modes| modes.has(WatchMode::PersistentRecursive))
+        })
+    }
+
     /// Recursive registrations (for invariant checks in tests).
     #[cfg(test)]
     pub(crate) fn recursive_count(&self) -> usize {

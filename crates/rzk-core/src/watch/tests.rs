@@ -298,3 +298,34 @@ fn reports() {
     let by_path = w.connections_by_path(TableKind::Data);
     assert_eq!(by_path.get("/a"), Some(&vec![A, B]));
 }
+
+/// ZooKeeper 3.8.0's checkWatches, as the differential test against
+/// Debian's server showed it: any connection's watch on the path counts, a
+/// recursive watch counts for the child table too, and a path without '/'
+/// is the MarshallingError of Java's PathParentIterator.
+#[test]
+fn check_watches_as_3_8_0_answers_it() {
+    let mut w = WatchManager::default();
+    w.add_data_watch("/a", 1);
+    assert_eq!(
+        w.contains_3_8_0("/a", 2, WatcherType::Data),
+        Some(true),
+        "another connection's watch"
+    );
+    assert!(
+        !w.contains("/a", 2, WatcherType::Data),
+        "own watches only in 3.9"
+    );
+    assert_eq!(
+        w.contains_3_8_0("/a", 2, WatcherType::Children),
+        Some(false)
+    );
+    w.add_watch("/r", 3, AddWatchMode::PersistentRecursive);
+    assert_eq!(
+        w.contains_3_8_0("/r", 9, WatcherType::Children),
+        Some(true),
+        "recursive sits in 3.8's child table"
+    );
+    assert_eq!(w.contains_3_8_0("d", 1, WatcherType::Any), None);
+    assert_eq!(w.contains_3_8_0("", 1, WatcherType::Any), Some(false));
+}
