@@ -105,8 +105,10 @@ pub(super) fn parse(
             "initLimit" => c.init_limit = non_negative(key, value)?,
             "syncLimit" => c.sync_limit = non_negative(key, value)?,
             "connectToLearnerMasterLimit" => {
+                // Learner only uses it when > 0; anything else means
+                // initLimit, so Java's acceptance of negatives is harmless.
                 c.connect_to_learner_master_limit =
-                    Some(non_negative(key, value)?).filter(|v| *v > 0);
+                    u32::try_from(int(key, value)?).ok().filter(|v| *v > 0);
             }
             "electionAlg" => {
                 if int(key, value)? != 3 {
