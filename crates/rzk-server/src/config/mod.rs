@@ -14,6 +14,8 @@
 mod error;
 mod parse;
 pub mod properties;
+#[cfg(test)]
+mod proptests;
 mod quorum;
 #[cfg(test)]
 mod quorum_tests;
