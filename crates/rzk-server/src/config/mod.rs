@@ -14,6 +14,8 @@
 mod error;
 mod parse;
 pub mod properties;
+#[cfg(test)]
+mod proptests;
 mod quorum;
 #[cfg(test)]
 mod quorum_tests;
@@ -104,7 +106,8 @@ pub struct ServerConfig {
     pub init_limit: u32,
     /// `syncLimit` in ticks (0 = unset; required in quorum mode).
     pub sync_limit: u32,
-    /// `connectToLearnerMasterLimit` in ticks; `None` means initLimit.
+    /// `connectToLearnerMasterLimit` in ticks; `None` (unset, or ≤ 0)
+    /// means initLimit.
     pub connect_to_learner_master_limit: Option<u32>,
     /// `dataDir`: snapshots, myid, epoch files.
     pub data_dir: PathBuf,

@@ -14,6 +14,10 @@ use super::tunables::Tunables;
 use super::values::{int, long, port, strict_bool};
 use super::{read_properties, FileSource, ServerConfig};
 
+/// The largest server id when TTL nodes are enabled
+/// (`EphemeralType.MAX_EXTENDED_SERVER_ID`).
+const MAX_EXTENDED_SERVER_ID: i64 = 0xFE;
+
 /// A count of ticks or similar that ZooKeeper reads as an int but that only
 /// makes sense non-negative.
 fn non_negative(key: &str, value: &str) -> Result<u32, ConfigError> {
@@ -105,8 +109,10 @@ pub(super) fn parse(
             "initLimit" => c.init_limit = non_negative(key, value)?,
             "syncLimit" => c.sync_limit = non_negative(key, value)?,
             "connectToLearnerMasterLimit" => {
+                // Learner only uses it when > 0; anything else means
+                // initLimit, so Java's acceptance of negatives is harmless.
                 c.connect_to_learner_master_limit =
-                    Some(non_negative(key, value)?).filter(|v| *v > 0);
+                    u32::try_from(int(key, value)?).ok().filter(|v| *v > 0);
             }
             "electionAlg" => {
                 if int(key, value)? != 3 {
@@ -284,6 +290,18 @@ pub(super) fn parse(
     };
     check_membership(&c)?;
     c.server_id = read_myid(&c.data_dir, files)?;
+    // EphemeralType.validateServerId: a TTL node's owner is 0xFF in the top
+    // byte, where session ids carry the server id, so with extended types
+    // server ids stop at 254.
+    if let Some(id) = c.server_id {
+        if c.tunables.extended_types_enabled && id > MAX_EXTENDED_SERVER_ID {
+            return Err(ConfigError::rule(
+                "extendedTypesEnabled",
+                "true",
+                format!("needs a server id of at most {MAX_EXTENDED_SERVER_ID}, but myid is {id}"),
+            ));
+        }
+    }
     setup_client_port(&mut c)?;
     // setupPeerType: the server list decides, whatever peerType says —
     // even without a myid (Java looks up the unset id −1, finds no

@@ -45,6 +45,18 @@ fn quorum_mode_needs_limits_and_myid() {
 }
 
 #[test]
+fn extended_types_cap_the_server_id() {
+    let cfg = "dataDir=/zk\nextendedTypesEnabled=true\n";
+    assert!(parse_with(cfg, &files(&[("/zk/myid", "254")])).is_ok());
+    let e = parse_with(cfg, &files(&[("/zk/myid", "255")])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "extendedTypesEnabled=\"true\": needs a server id of at most 254, but myid is 255"
+    );
+    assert!(parse_with("dataDir=/zk\n", &files(&[("/zk/myid", "255")])).is_ok());
+}
+
+#[test]
 fn server_lines() {
     let text = "dataDir=/zk\ninitLimit=5\nsyncLimit=2\nmultiAddress.enabled=true\n\
         server.1=zk1:2888:3888;2181\n\

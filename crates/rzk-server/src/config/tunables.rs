@@ -75,7 +75,7 @@ pub struct Tunables {
     pub max_cnxns: u32,
     /// `leaderServes`: the leader takes clients unless exactly `no`.
     pub leader_serves: bool,
-    /// `cnxTimeout`: election connect timeout (5000 ms).
+    /// `cnxTimeout`: election connect timeout (5000 ms; 0 = none).
     pub cnx_timeout: Duration,
     /// `quorumCnxnTimeoutMs`: election socket read timeout; `None` (the
     /// default −1) means syncLimit × tickTime.
@@ -189,9 +189,12 @@ impl Tunables {
         t.leader_serves = get("leaderServes") != Some("no");
         if let Some(v) = get("cnxTimeout") {
             // QuorumCnxManager uses Integer.parseInt, and a bad value stops
-            // the peer; a non-positive timeout would never connect.
+            // the peer. 0 is Socket.connect's "no timeout"; a negative one
+            // makes every connect throw, so it is refused here.
             let ms = values::int("cnxTimeout", v)?;
-            t.cnx_timeout = positive_ms_or("cnxTimeout", i64::from(ms))?;
+            t.cnx_timeout = u64::try_from(ms).map(Duration::from_millis).map_err(|_| {
+                ConfigError::invalid("cnxTimeout", v, "a non-negative number of milliseconds")
+            })?;
         }
         if let Some(v) = int("quorumCnxnTimeoutMs")? {
             t.quorum_cnxn_timeout = positive_ms(i64::from(v));
