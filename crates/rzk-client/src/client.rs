@@ -510,6 +510,17 @@ impl Client {
         Ok(PersistentWatch::new(rx))
     }
 
+    /// Every watch notification the server sends this session from now on,
+    /// once per notification, whichever watches it wakes (one event even
+    /// when a data and a child watch fire together). This is what a Java
+    /// client's default watcher sees; the shell prints it. The stream ends
+    /// with the session.
+    pub fn notifications(&self) -> PersistentWatch {
+        let (tx, rx) = mpsc::unbounded_channel();
+        lock(&self.shared.watches).add_tap(tx);
+        PersistentWatch::new(rx)
+    }
+
     /// Removes this session's watches of `kind` on `path`, on the server and
     /// locally. Fails with NoWatcher if the server has none.
     pub async fn remove_watches(&self, path: &str, kind: WatcherType) -> Result<()> {

@@ -39,6 +39,9 @@ pub(crate) struct WatchRegistry {
     child: Waiters,
     persistent: Streams,
     recursive: Streams,
+    /// Receivers of every notification, once each, before the watches it
+    /// wakes (the Java client's default-watcher view; used by the shell).
+    taps: Vec<mpsc::UnboundedSender<WatchedEvent>>,
 }
 
 fn take(map: &mut Waiters, path: &str, out: &mut Vec<oneshot::Sender<WatchedEvent>>) {
@@ -103,8 +106,14 @@ impl WatchRegistry {
         map.entry(path).or_default().push(tx);
     }
 
+    /// Adds a receiver of every notification from now on.
+    pub(crate) fn add_tap(&mut self, tx: mpsc::UnboundedSender<WatchedEvent>) {
+        self.taps.push(tx);
+    }
+
     /// Delivers a node event to every watcher it concerns.
     pub(crate) fn deliver(&mut self, ev: &WatchedEvent) {
+        self.taps.retain(|tx| tx.send(ev.clone()).is_ok());
         let mut wake = Vec::new();
         let p = ev.path.as_str();
         match ev.event_type {
@@ -225,6 +234,7 @@ impl WatchRegistry {
         }
         self.persistent.clear();
         self.recursive.clear();
+        self.taps.clear();
     }
 }
 
@@ -289,6 +299,25 @@ mod tests {
         r.deliver(&ev(EventType::NodeDeleted, "/a"));
         assert_eq!(drx.try_recv().unwrap().event_type, EventType::NodeDeleted);
         assert_eq!(rrx.try_recv().unwrap().path, "/a");
+    }
+
+    #[test]
+    fn taps_see_each_notification_once_and_end_with_the_session() {
+        let mut r = WatchRegistry::default();
+        let (dtx, _drx) = oneshot::channel();
+        let (ctx, _crx) = oneshot::channel();
+        r.add_one_shot(OneShotKind::Data, "/a".into(), dtx);
+        r.add_one_shot(OneShotKind::Child, "/a".into(), ctx);
+        let (ttx, mut trx) = mpsc::unbounded_channel();
+        r.add_tap(ttx);
+        r.deliver(&ev(EventType::NodeDeleted, "/a"));
+        assert_eq!(trx.try_recv().unwrap().event_type, EventType::NodeDeleted);
+        assert!(trx.try_recv().is_err(), "one event per notification");
+        r.close_all(KeeperState::Closed);
+        assert!(matches!(
+            trx.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        ));
     }
 
     #[test]
