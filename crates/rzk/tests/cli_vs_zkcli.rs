@@ -77,6 +77,33 @@ ls -R /t
 ls /t/none
 ls -x /t
 ls
+ls -sw /t/a
+ls -?
+ls /t/a watch
+get /t/q watch
+stat /t/q extra
+ls -- /t/a
+set /t/a -1
+ls -R /t/none
+create -e
+create -s /t/
+create /t/a/
+get /t//a
+create /t/q2 'x y'
+get "/t/q2"
+create /t/nul
+get -s /t/nul
+create /t/secret x digest:u:abc:rw
+getAcl /t/secret
+setAcl /t/a
+removewatches /t/nowatch
+reconfig
+reconfig -remove 2
+reconfig -members server.1=127.0.0.1:1:2;3 -add x
+printwatches foo
+printwatches
+printwatches on
+delete /t/q2 5
 delete /t
 delete -v 5 /t/q
 delete /t/q
