@@ -12,7 +12,7 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Context, Editor, Helper};
+use rustyline::{CompletionType, Config, Context, Editor, Helper};
 use rzk_client::Client;
 use tokio::runtime::Handle;
 
@@ -112,7 +112,11 @@ impl Helper for ZkHelper {}
 
 /// Reads commands with the line editor until `quit` or end of input.
 pub fn run(shell: &mut Shell, rt: &tokio::runtime::Runtime) -> Result<(), ReadlineError> {
-    let mut editor: Editor<ZkHelper, DefaultHistory> = Editor::new()?;
+    // List candidates like JLine (and bash) rather than cycling them.
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .build();
+    let mut editor: Editor<ZkHelper, DefaultHistory> = Editor::with_config(config)?;
     editor.set_helper(Some(ZkHelper {
         client: shell.current_client(),
         rt: rt.handle().clone(),

@@ -8,6 +8,34 @@
 //! `stat`, `stats_track`, `path`, `error`, `usage`), the session and its
 //! event printing (`session`, `watch_book`), the commands (`cmd_*`, with
 //! the tree walks in `walk`), and the loops (`shell`, `interactive`).
+//!
+//! # Where rzk knowingly differs from zkCli 3.8
+//!
+//! * Times print in UTC (`Thu Jan 01 00:00:00 UTC 1970`); Java uses the
+//!   JVM's zone. Identical on UTC machines.
+//! * Where zkCli dies with a Java stack trace (a non-number after `set -v`,
+//!   `delete -v`, `setAcl -v`, `redo`; a relative path for `addWatch`), rzk
+//!   prints the exception's message, sets status 1 and goes on.
+//! * rzk waits for the session before the first command (zkCli's
+//!   `-waitforconnection`), retrying for two thirds of `-timeout`; if none
+//!   comes it prints `KeeperErrorCode = ConnectionLoss` (zkCli adds the
+//!   command's path) and later commands print "Not connected".
+//! * At end of input and after a one-shot command rzk closes its session,
+//!   so ephemerals go at once; zkCli exits without closing and they last
+//!   until the session expires. Neither prints a "Closed" event then.
+//! * Watch events print after the output of the command that caused them;
+//!   in zkCli their position is a race with its event thread.
+//! * `removewatches` removing several kinds prints their events child,
+//!   data, persistent; zkCli's order comes from a hash map.
+//! * `removewatches -l` forgets the shell's record when the server cannot be
+//!   told, but rzk-client keeps its own registration until the session ends.
+//! * `config -c` lists servers in file order (Java: hash-table order).
+//! * `reconfig -file` sends the file's `server.N` lines as written; zkCli
+//!   normalises them through its config parser.
+//! * A line of only quote characters: zkCli's parser keeps the previous
+//!   command and runs it again; rzk reports "No command entered".
+//! * `version` names rzk; there is no "JLine support is …" banner line;
+//!   `-client-configuration` is accepted and ignored.
 
 mod acl;
 mod cmd_acl;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use rzk_client::{Client, SessionState};
+use rzk_client::{Client, Error, SessionState};
 use tokio::sync::mpsc;
 
 use super::error::{keeper_message, CliError};
@@ -16,6 +16,9 @@ use super::session::{flush, spawn_printer, Printable, Session};
 use super::tokens::split_words;
 use super::usage::{is_command, usage_lines};
 use super::{cmd_acl, cmd_misc, cmd_nodes, cmd_quota};
+
+/// The pause between connection attempts.
+const RETRY_PAUSE: Duration = Duration::from_millis(250);
 
 /// Whether the shell goes on after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,8 +123,7 @@ impl Shell {
     pub async fn connect(&mut self, host: &str) -> Result<(), CliError> {
         self.close_session().await;
         self.conn.server = host.to_string();
-        let c = &self.conn;
-        match Session::connect(&c.server, c.timeout, c.read_only, self.events.clone()).await {
+        match self.connect_within().await {
             Ok(s) => {
                 *self.current.lock().unwrap_or_else(PoisonError::into_inner) =
                     Some(s.client.clone());
@@ -132,6 +134,28 @@ impl Shell {
             }
             Err(e) => Err(CliError::new(keeper_message(&e, None))),
         }
+    }
+
+    /// Tries to connect until two thirds of the session timeout have
+    /// passed, as the Java client keeps trying for its read timeout before
+    /// failing a request with ConnectionLoss: a server still starting up
+    /// is waited for, an absent one is reported.
+    async fn connect_within(&self) -> rzk_client::Result<Session> {
+        let c = &self.conn;
+        let attempts = async {
+            loop {
+                match Session::connect(&c.server, c.timeout, c.read_only, self.events.clone()).await
+                {
+                    Err(Error::Connect(_) | Error::ConnectionLoss | Error::Timeout) => {
+                        tokio::time::sleep(RETRY_PAUSE).await;
+                    }
+                    other => return other,
+                }
+            }
+        };
+        tokio::time::timeout(c.timeout * 2 / 3, attempts)
+            .await
+            .unwrap_or(Err(Error::ConnectionLoss))
     }
 
     async fn close_session(&mut self) {
