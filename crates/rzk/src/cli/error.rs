@@ -46,7 +46,7 @@ impl CliError {
     }
 }
 
-/// `KeeperException.getMessage()`: "KeeperErrorCode = <text>[ for <path>]".
+/// `KeeperException.getMessage()`: `KeeperErrorCode = <text>[ for <path>]`.
 pub fn keeper_exception_text(code: ErrorCode, path: Option<&str>) -> String {
     match path {
         Some(p) if !p.is_empty() => format!("KeeperErrorCode = {} for {p}", code.message()),
