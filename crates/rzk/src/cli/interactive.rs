@@ -12,7 +12,7 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{CompletionType, Config, Context, Editor, Helper};
+use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter, Helper};
 use rzk_client::Client;
 use tokio::runtime::Handle;
 
@@ -117,6 +117,12 @@ pub fn run(shell: &mut Shell, rt: &tokio::runtime::Runtime) -> Result<(), Readli
         .completion_type(CompletionType::List)
         .build();
     let mut editor: Editor<ZkHelper, DefaultHistory> = Editor::with_config(config)?;
+    // Events then print above the line being typed instead of through it.
+    if let Ok(mut printer) = editor.create_external_printer() {
+        shell.set_event_sink(Box::new(move |text| {
+            let _ = printer.print(text);
+        }));
+    }
     editor.set_helper(Some(ZkHelper {
         client: shell.current_client(),
         rt: rt.handle().clone(),

@@ -44,15 +44,27 @@ pub fn event_line(ev: &WatchedEvent) -> String {
     )
 }
 
+/// Where event text goes instead of stdout: on a terminal, the line
+/// editor's printer, which prints above the line being typed.
+pub type EventSink = Arc<Mutex<Option<Box<dyn FnMut(String) + Send>>>>;
+
 /// Starts the printer: it lives as long as the shell, across sessions.
-pub fn spawn_printer(print_watches: Arc<AtomicBool>) -> mpsc::UnboundedSender<Printable> {
+pub fn spawn_printer(
+    print_watches: Arc<AtomicBool>,
+    sink: EventSink,
+) -> mpsc::UnboundedSender<Printable> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Printable>();
     tokio::spawn(async move {
         while let Some(p) = rx.recv().await {
             match p {
                 Printable::Event(ev) if print_watches.load(Ordering::Relaxed) => {
                     // Java's printMessage prints "\n" + message, twice.
-                    output::out_raw(&format!("\nWATCHER::\n\n{}\n", event_line(&ev)));
+                    let text = format!("\nWATCHER::\n\n{}\n", event_line(&ev));
+                    let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
+                    match sink.as_mut() {
+                        Some(print) => print(text),
+                        None => output::out_raw(&text),
+                    }
                 }
                 Printable::Event(_) => {}
                 Printable::Flush(done) => {

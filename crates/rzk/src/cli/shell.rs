@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::error::{keeper_message, CliError};
 use super::output::{err_lines, out};
-use super::session::{flush, spawn_printer, Printable, Session};
+use super::session::{flush, spawn_printer, EventSink, Printable, Session};
 use super::tokens::split_words;
 use super::usage::{is_command, usage_lines};
 use super::{cmd_acl, cmd_misc, cmd_nodes, cmd_quota};
@@ -51,6 +51,7 @@ pub struct Shell {
     exit_code: i32,
     /// The current client, for path completion on the editing thread.
     current: Arc<Mutex<Option<Client>>>,
+    sink: EventSink,
 }
 
 /// `Integer.decode`: decimal, `0x`/`#` hex, leading-zero octal, with sign.
@@ -83,7 +84,8 @@ impl Shell {
     /// runtime (it starts the event printer).
     pub fn new(conn: Connection) -> Self {
         let print_watches = Arc::new(AtomicBool::new(true));
-        let events = spawn_printer(print_watches.clone());
+        let sink = EventSink::default();
+        let events = spawn_printer(print_watches.clone(), sink.clone());
         Self {
             conn,
             session: None,
@@ -93,7 +95,13 @@ impl Shell {
             count: 0,
             exit_code: 0,
             current: Arc::new(Mutex::new(None)),
+            sink,
         }
+    }
+
+    /// Sends event text to `print` instead of stdout from now on.
+    pub fn set_event_sink(&self, print: Box<dyn FnMut(String) + Send>) {
+        *self.sink.lock().unwrap_or_else(PoisonError::into_inner) = Some(print);
     }
 
     /// The status zkCli would exit with now.
