@@ -363,3 +363,24 @@ fn one_shot_commands_exit_like_zkcli() {
         assert!(rzk_out.contains(text), "rzk {args:?}:\n{rzk_out}");
     }
 }
+
+#[test]
+fn piped_sessions_exit_with_zkclis_status() {
+    zkcli();
+    let zk = server();
+    let s = zk.connect_string();
+    // zkCli exits with the status of the last command that ran: quit itself
+    // does not reset it, and end of input keeps it too.
+    let cases = [
+        ("get /nope\nquit\n", 1),
+        ("get /nope\n", 1),
+        ("get /nope\nls /\n", 0),
+        ("ls /\nfoo\n", 127),
+    ];
+    for (input, code) in cases {
+        let (zk_out, zk_code) = run(zkcli_cmd(&s, &[]), input, "zkcli-piped");
+        let (rzk_out, rzk_code) = run(rzk_cmd(&s, &[]), input, "rzk-piped");
+        assert_eq!(zk_code, code, "zkCli {input:?}:\n{zk_out}");
+        assert_eq!(rzk_code, code, "rzk {input:?}:\n{rzk_out}");
+    }
+}
