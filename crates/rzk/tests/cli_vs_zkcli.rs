@@ -1,0 +1,386 @@
+//! `rzk cli` against Apache ZooKeeper's own `zkCli.sh`: the same scripted
+//! session, every command and many of their errors, run by both against
+//! fresh real servers, must print the same lines and exit the same way.
+//!
+//! Both outputs are stdout and stderr in one file, in order, as a user sees
+//! them. Before comparing, zkCli's log and banner noise is dropped and the
+//! things that differ between two runs are masked: times, zxids, session
+//! ids, the server address. Watch events ("WATCHER::" blocks) are compared
+//! as their own sequence: zkCli prints them from its event thread, so
+//! where they fall between command output lines is a race in zkCli itself.
+//!
+//! This test fails, and does not skip, when zkCli.sh or the server is
+//! missing: `apt-get install -y zookeeper zookeeper-bin libzookeeper-java`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use rzk_testkit::ApacheZk;
+
+const ZKCLI: &str = "/usr/share/zookeeper/bin/zkCli.sh";
+const RZK: &str = env!("CARGO_BIN_EXE_rzk");
+/// A whole scripted session, JVM start included, finishes well within this.
+const RUN_LIMIT: Duration = Duration::from_secs(120);
+
+/// Every command of the brief, with failures of most kinds. `{server}` is
+/// replaced by the server's address. TTLs are long so no node expires
+/// during the run. A `sync` stands between an event and `printwatches`:
+/// zkCli checks the flag when its event thread gets round to the event, so
+/// without the pause whether it prints is a race in zkCli.
+const SCRIPT: &str = r#"ls /
+ls -s /
+create /t
+create /t/a adata
+create -e /t/eph edata
+create -s /t/seq- x
+create -c /t/cont
+create -t 600000 /t/ttl x
+create -t abc /t/bad
+create -t 0 /t/bad
+create -c -e /t/bad
+create -t 5 -e /t/bad
+create /t/a again
+create /t/nope/child
+create /t/eph/child
+create /t/acl x world:anyone:cdrwa,ip:127.0.0.1:r
+create /t/badacl x foo:bar
+create /t/permacl x world:anyone:rq
+create t/relative
+create /t/q "a b"
+create
+get /t/q
+get /t/none
+get -s /t/a
+get
+set /t/a two
+set -s /t/a three
+set -v 1 /t/a four
+set -v 99 /t/a five
+set /t/a
+set -v
+stat /t/a
+stat /t/none
+getAcl /t/acl
+getAcl -s /t/a
+getAcl /t/none
+setAcl /t/a world:anyone:cdrwa
+setAcl -s /t/a world:anyone:cdrwa
+setAcl -v 7 /t/a world:anyone:cdrwa
+setAcl -R /t world:anyone:cdrwa
+setAcl /t/none world:anyone:r
+ls -R /t
+ls /t/none
+ls -x /t
+ls
+ls -sw /t/a
+ls -?
+ls /t/a watch
+get /t/q watch
+stat /t/q extra
+ls -- /t/a
+set /t/a -1
+ls -R /t/none
+create -e
+create -s /t/
+create /t/a/
+get /t//a
+create /t/q2 'x y'
+get "/t/q2"
+create /t/nul
+get -s /t/nul
+create /t/secret x digest:u:abc:rw
+getAcl /t/secret
+setAcl /t/a
+removewatches /t/nowatch
+reconfig
+reconfig -remove 2
+reconfig -members server.1=127.0.0.1:1:2;3 -add x
+printwatches foo
+printwatches
+printwatches on
+delete /t/q2 5
+delete /t
+delete -v 5 /t/q
+delete /t/q
+delete /t/q
+deleteall /t/none
+addauth digest user:pass
+whoami
+create /t/authed x auth::cdrwa
+getAcl /t/authed
+getAllChildrenNumber /t
+getAllChildrenNumber /t/none
+getEphemerals
+getEphemerals /t
+getEphemerals /nothing
+sync /t
+sync bad
+config
+config -s
+config -c
+printwatches
+ls -w /t
+create /t/w1
+get -w /t/a
+set /t/a six
+stat -w /t/w1
+delete /t/w1
+addWatch -m PERSISTENT /t/a
+set /t/a seven
+removewatches /t/a
+removewatches /t/a
+addWatch -m FOO /t
+addWatch -m PERSISTENT_RECURSIVE /t
+create /t/b
+removewatches /t -a
+get -w /t/a
+removewatches /t/a -d
+ls -w /t
+removewatches /t -c
+sync /
+printwatches off
+ls -w /t
+create /t/c
+sync /
+printwatches on
+printwatches
+setquota -n 5 /t
+setquota -b 100 /t
+setquota -N 10 -B 1000 /t
+setquota -n 0 /t
+setquota -n 2 /t/a
+setquota -n 2 /t/none
+setquota /t
+setquota -n 2 /zookeeper/quota/x
+listquota /t
+listquota /t/none
+ls -R /zookeeper/quota
+delquota -n /t
+listquota /t
+delquota /t
+listquota /t
+delquota /t
+deleteall -b 2 /t
+ls /
+foo
+   
+history
+redo 2
+redo 999
+ls /
+close
+ls /
+history
+connect {server}
+whoami
+ls /
+quit
+"#;
+
+fn server() -> ApacheZk {
+    ApacheZk::start().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn zkcli() -> &'static Path {
+    let p = Path::new(ZKCLI);
+    assert!(
+        p.exists(),
+        "{ZKCLI} is missing: apt-get install -y zookeeper zookeeper-bin libzookeeper-java"
+    );
+    p
+}
+
+fn temp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("rzk-cli-test-{}-{name}", std::process::id()))
+}
+
+/// Runs `cmd` with `input` on stdin and stdout+stderr in one file; returns
+/// that text and the exit status. Kills it and fails past `RUN_LIMIT`.
+fn run(mut cmd: Command, input: &str, tag: &str) -> (String, i32) {
+    let (in_path, out_path) = (temp(&format!("{tag}.in")), temp(&format!("{tag}.out")));
+    std::fs::write(&in_path, input).unwrap();
+    let out = File::create(&out_path).unwrap();
+    let mut child = cmd
+        .stdin(Stdio::from(File::open(&in_path).unwrap()))
+        .stdout(Stdio::from(out.try_clone().unwrap()))
+        .stderr(Stdio::from(out))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {tag}: {e}"));
+    let step = Duration::from_millis(50);
+    let mut waited = Duration::ZERO;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if waited >= RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{tag} did not finish within {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(step);
+        waited += step;
+    };
+    let mut text = String::new();
+    File::open(&out_path)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let _ = std::fs::remove_file(&in_path);
+    let _ = std::fs::remove_file(&out_path);
+    (text, status.code().unwrap_or(-1))
+}
+
+fn zkcli_cmd(server: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(zkcli());
+    c.arg("-server").arg(server).args(args);
+    c
+}
+
+fn rzk_cmd(server: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(RZK);
+    c.arg("cli").arg("-server").arg(server).args(args);
+    c
+}
+
+/// Masks what legitimately differs between runs: a `key = 0x…` zxid or
+/// session id, a date, the server address.
+fn mask(line: &str, server: &str) -> String {
+    let line = line.replace(server, "<server>");
+    for key in ["cZxid", "mZxid", "pZxid", "ephemeralOwner"] {
+        if let Some(v) = line.strip_prefix(&format!("{key} = ")) {
+            let v = if v == "0x0" { "0x0" } else { "<id>" };
+            return format!("{key} = {v}");
+        }
+    }
+    for key in ["ctime", "mtime"] {
+        if let Some(v) = line.strip_prefix(&format!("{key} = ")) {
+            let v = if v.ends_with(" 1970") { v } else { "<time>" };
+            return format!("{key} = {v}");
+        }
+    }
+    line
+}
+
+/// The output split into command lines and watch events, noise removed.
+fn normalise(text: &str, server: &str) -> (Vec<String>, Vec<String>) {
+    let noise = [
+        "SLF4J:",
+        "Connecting to ",
+        "Welcome to ZooKeeper!",
+        "JLine support is ",
+    ];
+    let mut lines: Vec<String> = Vec::new();
+    let mut events = Vec::new();
+    for raw in text.lines() {
+        if noise.iter().any(|n| raw.starts_with(n)) {
+            continue;
+        }
+        // Each watcher line is printed as "\n" + text in one write.
+        if raw == "WATCHER::" && lines.last().is_some_and(String::is_empty) {
+            lines.pop();
+            continue;
+        }
+        if raw.starts_with("WatchedEvent ") && lines.last().is_some_and(String::is_empty) {
+            lines.pop();
+            events.push(mask(raw, server));
+            continue;
+        }
+        lines.push(mask(raw, server));
+    }
+    (lines, events)
+}
+
+fn assert_same(what: &str, zk: &[String], rzk: &[String]) {
+    for (i, (a, b)) in zk.iter().zip(rzk).enumerate() {
+        assert_eq!(
+            a,
+            b,
+            "{what}: line {} differs\n--- zkCli:\n{}\n--- rzk:\n{}",
+            i + 1,
+            zk.join("\n"),
+            rzk.join("\n")
+        );
+    }
+    assert_eq!(
+        zk.len(),
+        rzk.len(),
+        "{what}: zkCli printed {} lines, rzk {}\n--- zkCli:\n{}\n--- rzk:\n{}",
+        zk.len(),
+        rzk.len(),
+        zk.join("\n"),
+        rzk.join("\n")
+    );
+}
+
+#[test]
+fn scripted_session_prints_what_zkcli_prints() {
+    zkcli();
+    // Two fresh servers so both shells start from the same state and the
+    // same sequence numbers.
+    let (a, b) = (server(), server());
+    let (sa, sb) = (a.connect_string(), b.connect_string());
+    let (zk_text, zk_code) = run(
+        zkcli_cmd(&sa, &[]),
+        &SCRIPT.replace("{server}", &sa),
+        "zkcli",
+    );
+    let (rzk_text, rzk_code) = run(rzk_cmd(&sb, &[]), &SCRIPT.replace("{server}", &sb), "rzk");
+    // Shown only if the test fails: the raw outputs behind the diff.
+    eprintln!("=== zkCli raw output:\n{zk_text}\n=== rzk raw output:\n{rzk_text}");
+    let (zk_lines, zk_events) = normalise(&zk_text, &sa);
+    let (rzk_lines, rzk_events) = normalise(&rzk_text, &sb);
+    assert!(
+        zk_lines.len() > 100 && zk_events.len() > 8,
+        "zkCli did not run the script:\n{zk_text}"
+    );
+    assert_same("command output", &zk_lines, &rzk_lines);
+    assert_same("watch events", &zk_events, &rzk_events);
+    assert_eq!(zk_code, rzk_code, "exit status after quit");
+}
+
+#[test]
+fn one_shot_commands_exit_like_zkcli() {
+    zkcli();
+    let zk = server();
+    let s = zk.connect_string();
+    let cases: [(&[&str], i32, &str); 4] = [
+        (&["get", "/nope"], 1, "Node does not exist: /nope"),
+        (&["ls"], 1, "ls [-s] [-w] [-R] path"),
+        (&["nosuchcommand"], 127, "Command not found"),
+        (&["ls", "/"], 0, "[zookeeper]"),
+    ];
+    for (args, code, text) in cases {
+        let (zk_out, zk_code) = run(zkcli_cmd(&s, args), "", "zkcli-one");
+        let (rzk_out, rzk_code) = run(rzk_cmd(&s, args), "", "rzk-one");
+        assert_eq!(zk_code, code, "zkCli {args:?}:\n{zk_out}");
+        assert_eq!(rzk_code, code, "rzk {args:?}:\n{rzk_out}");
+        assert!(zk_out.contains(text), "zkCli {args:?}:\n{zk_out}");
+        assert!(rzk_out.contains(text), "rzk {args:?}:\n{rzk_out}");
+    }
+}
+
+#[test]
+fn piped_sessions_exit_with_zkclis_status() {
+    zkcli();
+    let zk = server();
+    let s = zk.connect_string();
+    // zkCli exits with the status of the last command that ran: quit itself
+    // does not reset it, and end of input keeps it too.
+    let cases = [
+        ("get /nope\nquit\n", 1),
+        ("get /nope\n", 1),
+        ("get /nope\nls /\n", 0),
+        ("ls /\nfoo\n", 127),
+    ];
+    for (input, code) in cases {
+        let (zk_out, zk_code) = run(zkcli_cmd(&s, &[]), input, "zkcli-piped");
+        let (rzk_out, rzk_code) = run(rzk_cmd(&s, &[]), input, "rzk-piped");
+        assert_eq!(zk_code, code, "zkCli {input:?}:\n{zk_out}");
+        assert_eq!(rzk_code, code, "rzk {input:?}:\n{rzk_out}");
+    }
+}
