@@ -3,6 +3,8 @@
 //! removed) when the handle is dropped. Readiness is a bounded wait on the
 //! `srvr` four-letter word, never a bare sleep.
 
+pub mod suites;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

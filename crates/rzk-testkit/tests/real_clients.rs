@@ -1,98 +1,10 @@
-//! Third-party clients, unchanged, against a server started by the test:
-//! kazoo's API and recipes (tests/compat/kazoo_suite.py) and Curator 5.4
-//! (tests/compat/CuratorSuite.java). They fail, never skip, when a client
-//! is not installed.
+//! kazoo and Curator against Apache ZooKeeper: proves the suites
+//! themselves (the same suites run against rzk in crates/rzk/tests).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
+use rzk_testkit::suites::{curator_suite, kazoo_suite};
 use rzk_testkit::ApacheZk;
-
-fn compat_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/compat")
-}
-
-const CURATOR_JARS: &[&str] = &[
-    "curator-recipes.jar",
-    "curator-framework.jar",
-    "curator-client.jar",
-    "zookeeper.jar",
-    "zookeeper-jute.jar",
-    "guava.jar",
-    "slf4j-api.jar",
-    "slf4j-nop.jar",
-];
-
-/// Runs `cmd` and returns its output; panics (with the output) on failure.
-fn run_ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{what} failed:\n{text}");
-    text
-}
-
-/// Runs a suite, which must succeed and end with its "N passed, 0 failed".
-fn run(cmd: &mut Command, what: &str) {
-    let text = run_ok(cmd, what);
-    assert!(
-        text.lines().any(|l| l.ends_with(" passed, 0 failed")),
-        "{what} printed no summary:\n{text}"
-    );
-}
-
-/// Runs kazoo's suite against `hosts`.
-fn kazoo_suite(hosts: &str) {
-    run(
-        Command::new("python3")
-            .arg(compat_dir().join("kazoo_suite.py"))
-            .arg(hosts),
-        "kazoo suite (pip install kazoo)",
-    );
-}
-
-/// Compiles and runs the Curator suite against `hosts`.
-fn curator_suite(hosts: &str) {
-    let cp: Vec<String> = CURATOR_JARS
-        .iter()
-        .map(|j| format!("/usr/share/java/{j}"))
-        .collect();
-    for j in &cp {
-        assert!(
-            Path::new(j).exists(),
-            "{j} missing: apt-get install -y libcurator-recipes-java libzookeeper-java"
-        );
-    }
-    let classes = std::env::temp_dir().join(format!("rzk-curator-{}", std::process::id()));
-    std::fs::create_dir_all(&classes).unwrap();
-    run_ok(
-        Command::new("javac")
-            .arg("-nowarn")
-            .arg("-d")
-            .arg(&classes)
-            .arg("-cp")
-            .arg(cp.join(":"))
-            .arg(compat_dir().join("CuratorSuite.java")),
-        "javac CuratorSuite",
-    );
-    let full_cp = format!("{}:{}", cp.join(":"), classes.display());
-    run(
-        Command::new("java")
-            .arg("-cp")
-            .arg(full_cp)
-            .arg("CuratorSuite")
-            .arg(hosts),
-        "Curator suite",
-    );
-    let _ = std::fs::remove_dir_all(&classes);
-}
 
 #[test]
 fn kazoo_against_apache_zookeeper() {

@@ -1,9 +1,11 @@
-//! The `rzk` command. Its subcommands are the ways to use rzk from a shell;
-//! for now `rzk cli`, a ZooKeeper shell compatible with `zkCli.sh`.
+//! The `rzk` command. Its subcommands are the ways to use rzk from a shell:
+//! `rzk server`, a standalone ZooKeeper-compatible server, and `rzk cli`, a
+//! ZooKeeper shell compatible with `zkCli.sh`.
 
 use clap::{Parser, Subcommand};
 
 mod cli;
+mod server;
 
 /// rzk: Apache ZooKeeper rebuilt in Rust.
 #[derive(Debug, Parser)]
@@ -15,6 +17,12 @@ struct Rzk {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// A standalone server: `rzk server [zoo.cfg]`. Without a file, clientPort
+    /// 2181 on 127.0.0.1, dataDir ./rzk-data, tickTime 2000.
+    Server {
+        /// A ZooKeeper `zoo.cfg`.
+        config: Option<std::path::PathBuf>,
+    },
     /// A zkCli.sh-compatible shell:
     /// `rzk cli -server host:port[,…] [-timeout ms] [-r] [command args…]`.
     /// zkCli's own single-dash flags are passed through untouched.
@@ -29,6 +37,7 @@ enum Command {
 fn main() {
     let rzk = Rzk::parse();
     let code = match rzk.command {
+        Command::Server { config } => server::run(config),
         Command::Cli { args } => cli::run(&args),
     };
     std::process::exit(code);

@@ -384,3 +384,34 @@ fn piped_sessions_exit_with_zkclis_status() {
         assert_eq!(rzk_code, code, "rzk {input:?}:\n{rzk_out}");
     }
 }
+
+/// Apache ZooKeeper's own shell against the rzk server: the same scripted
+/// zkCli.sh session prints the same lines against rzk as against Apache
+/// ZooKeeper (the server under test changes, the client does not).
+#[test]
+fn zkcli_against_rzk_prints_what_it_prints_against_apache_zookeeper() {
+    zkcli();
+    let apache = server();
+    let rzk = rzk_testkit::RzkServer::start(Path::new(RZK), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let (sa, sb) = (apache.connect_string(), rzk.connect_string());
+    let (apache_text, apache_code) = run(
+        zkcli_cmd(&sa, &[]),
+        &SCRIPT.replace("{server}", &sa),
+        "zkcli-apache",
+    );
+    let (rzk_text, rzk_code) = run(
+        zkcli_cmd(&sb, &[]),
+        &SCRIPT.replace("{server}", &sb),
+        "zkcli-rzk",
+    );
+    eprintln!("=== against Apache ZooKeeper:\n{apache_text}\n=== against rzk:\n{rzk_text}");
+    let (a_lines, a_events) = normalise(&apache_text, &sa);
+    let (r_lines, r_events) = normalise(&rzk_text, &sb);
+    assert!(
+        a_lines.len() > 100,
+        "zkCli did not run the script:\n{apache_text}"
+    );
+    assert_same("zkCli output", &a_lines, &r_lines);
+    assert_same("zkCli watch events", &a_events, &r_events);
+    assert_eq!(apache_code, rzk_code, "exit status after quit");
+}

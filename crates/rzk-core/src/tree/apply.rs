@@ -140,6 +140,7 @@ impl DataTree {
         }
         self.index_add(path, ephemeral_owner);
         self.data_size += utf16_len(path) + data_len;
+        self.quota_after_create(path, data_len);
         Ok(Created {
             stat: self.stat_at(id),
             acl: self.acl_at(id),
@@ -203,6 +204,11 @@ impl DataTree {
             parent.stat.pzxid = zxid;
         }
         let id = child.ok_or(TreeError::NoNode)?;
+        let bytes = self
+            .nodes
+            .get(id)
+            .map_or(0, |n| n.data.as_ref().map_or(0, |d| d.len() as i64));
+        self.quota_before_delete(path, bytes);
         let acl = self.acl_at(id);
         let ephemeral_owner = self.nodes.get(id).map_or(0, |n| n.stat.ephemeral_owner);
         self.free_subtree(id, path);
@@ -248,7 +254,9 @@ impl DataTree {
         node.stat.mtime = time;
         node.stat.mzxid = zxid;
         node.stat.version = version;
-        self.data_size += new_len - old.map_or(0, |d| d.len() as i64);
+        let diff = new_len - old.map_or(0, |d| d.len() as i64);
+        self.data_size += diff;
+        self.quota_after_set_data(path, diff);
         Ok(DataSet {
             stat: self.stat_at(id),
             acl: self.acl_at(id),

@@ -21,6 +21,7 @@ pub mod ephemeral;
 mod node;
 #[cfg(test)]
 mod proptests;
+mod quota;
 #[cfg(test)]
 mod tests;
 
@@ -87,6 +88,8 @@ pub struct DataTree {
     /// Sum over nodes of path length + data length, the root counted under
     /// both of its names, as `approximateDataSize`.
     data_size: i64,
+    /// Paths with a quota, whose usage the tree keeps (§3.12).
+    quotas: quota::QuotaPaths,
     /// Returned for a node whose ACL number is missing from the cache (a
     /// broken invariant): it grants nothing, so a bug fails closed.
     deny_all: Arc<[Acl]>,
@@ -184,6 +187,7 @@ impl DataTree {
             ttls: BTreeSet::new(),
             types,
             data_size: 0,
+            quotas: quota::QuotaPaths::default(),
             deny_all: vec![Acl::new(0, rzk_proto::data::Id::anyone())].into(),
         };
         let zero = StatPersisted::default();

@@ -1,0 +1,238 @@
+//! Quota usage (`PROTOCOL.md` §3.12; `DataTree.updateQuotaStat`,
+//! `updateQuotaForPath`): for every path with a
+//! `/zookeeper/quota<path>/zookeeper_limits` node, the server keeps
+//! `…/zookeeper_stats` at `count=<nodes in the subtree>,bytes=<their data>`.
+//! These updates are local to each server as it applies txns: no txn, no
+//! zxid, no Stat change (nodes under `/zookeeper/` are outside the digest
+//! for that reason), and, as in ZooKeeper, they do not count toward the
+//! approximate data size.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+
+use super::DataTree;
+use crate::path;
+
+const LIMIT_NODE: &str = "zookeeper_limits";
+const STAT_NODE: &str = "zookeeper_stats";
+
+/// The paths that have a quota (the trie of `DataTree.pTrie`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QuotaPaths(BTreeSet<String>);
+
+impl QuotaPaths {
+    /// The deepest quota'd path that is `path` or one of its ancestors,
+    /// component by component; never `/` (as `getMaxPrefixWithQuota`).
+    fn max_prefix(&self, path: &str) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let mut p = path;
+        loop {
+            if p.is_empty() || p == "/" {
+                return None;
+            }
+            if self.0.contains(p) {
+                return Some(p.to_owned());
+            }
+            p = p.rsplit_once('/').map_or("", |(parent, _)| parent);
+        }
+    }
+}
+
+/// `Quotas.trimQuotaPath`: `/zookeeper/quota/a/b` → `/a/b`.
+fn trim_quota_path(p: &str) -> &str {
+    p.strip_prefix(path::QUOTA).unwrap_or(p)
+}
+
+/// Parses a stats value (`count=N,bytes=M[=;…]`), as `StatsTrack` does.
+fn parse_stats(data: Option<&Bytes>) -> (i64, i64) {
+    let text = data
+        .map(|d| String::from_utf8_lossy(d).into_owned())
+        .unwrap_or_default();
+    let (mut count, mut bytes) = (-1, -1);
+    for part in text.split([',', ';']) {
+        let mut kv = part.splitn(2, '=');
+        let (k, v) = (kv.next().unwrap_or(""), kv.next().unwrap_or(""));
+        let v = v.trim_end_matches('=').parse::<i64>().ok();
+        match (k.trim(), v) {
+            ("count", Some(v)) => count = v,
+            ("bytes", Some(v)) => bytes = v,
+            _ => {}
+        }
+    }
+    (count, bytes)
+}
+
+impl DataTree {
+    /// After a create of `path` with `bytes` of data.
+    pub(super) fn quota_after_create(&mut self, path: &str, bytes: i64) {
+        if let Some((parent, name)) = path.rsplit_once('/') {
+            if parent.starts_with(path::QUOTA) {
+                if name == LIMIT_NODE {
+                    self.quotas.0.insert(trim_quota_path(parent).to_owned());
+                }
+                if name == STAT_NODE {
+                    self.recount_quota(trim_quota_path(parent));
+                }
+            }
+        }
+        if let Some(prefix) = self.quotas.max_prefix(path) {
+            self.update_quota_stat(&prefix, bytes, 1);
+        }
+    }
+
+    /// Before the delete of the childless `path` holding `bytes` of data.
+    pub(super) fn quota_before_delete(&mut self, path: &str, bytes: i64) {
+        if let Some((parent, name)) = path.rsplit_once('/') {
+            if parent.starts_with(path::ZOOKEEPER) && name == LIMIT_NODE {
+                self.quotas.0.remove(trim_quota_path(parent));
+            }
+        }
+        if let Some(prefix) = self.quotas.max_prefix(path) {
+            self.update_quota_stat(&prefix, -bytes, -1);
+        }
+    }
+
+    /// After a setData of `path` that changed its size by `diff`.
+    pub(super) fn quota_after_set_data(&mut self, path: &str, diff: i64) {
+        if let Some(prefix) = self.quotas.max_prefix(path) {
+            self.update_quota_stat(&prefix, diff, 0);
+        }
+    }
+
+    /// `updateQuotaStat`: adds to the stats node of quota'd `prefix`.
+    fn update_quota_stat(&mut self, prefix: &str, bytes_diff: i64, count_diff: i64) {
+        let stat_path = format!("{}{prefix}/{STAT_NODE}", path::QUOTA);
+        let Some(id) = self.find(&stat_path) else {
+            return;
+        };
+        if let Some(node) = self.nodes.get_mut(id) {
+            let (count, bytes) = parse_stats(node.data.as_ref());
+            node.data = Some(Bytes::from(format!(
+                "count={},bytes={}",
+                count + count_diff,
+                bytes + bytes_diff
+            )));
+        }
+    }
+
+    /// `updateQuotaForPath`: sets the stats node of `quota_path` to the
+    /// subtree's node count and data bytes, counting the node itself.
+    fn recount_quota(&mut self, quota_path: &str) {
+        let (mut count, mut bytes) = (0i64, 0i64);
+        if let Some(root) = self.find(quota_path) {
+            let mut stack = vec![root];
+            while let Some(id) = stack.pop() {
+                if let Some(n) = self.nodes.get(id) {
+                    count += 1;
+                    bytes += n.data.as_ref().map_or(0, |d| d.len() as i64);
+                    stack.extend(n.children.values().copied());
+                }
+            }
+        }
+        let stat_path = format!("{}{quota_path}/{STAT_NODE}", path::QUOTA);
+        if let Some(id) = self.find(&stat_path) {
+            if let Some(node) = self.nodes.get_mut(id) {
+                node.data = Some(Bytes::from(format!("count={count},bytes={bytes}")));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rzk_proto::data::Acl;
+
+    fn create(t: &mut DataTree, p: &str, data: &'static [u8], zxid: i64) {
+        t.create_node(
+            p,
+            Some(Bytes::from_static(data)),
+            &Acl::open_unsafe(),
+            0,
+            -1,
+            zxid,
+            0,
+        )
+        .unwrap();
+    }
+
+    fn stats(t: &DataTree, p: &str) -> String {
+        let n = t
+            .node(&format!("/zookeeper/quota{p}/zookeeper_stats"))
+            .unwrap();
+        String::from_utf8(n.data().unwrap().to_vec()).unwrap()
+    }
+
+    /// §3.12: zkCli's setquota creates the limits node and then the stats
+    /// node; from then on every create, delete and setData under the path
+    /// moves the counts, with no Stat change on the stats node.
+    #[test]
+    fn stats_follow_creates_deletes_and_set_data_3_12() {
+        let mut t = DataTree::default();
+        create(&mut t, "/t", b"ab", 1);
+        create(&mut t, "/t/a", b"xyz", 2);
+        create(&mut t, "/zookeeper/quota/t", b"", 3);
+        create(
+            &mut t,
+            "/zookeeper/quota/t/zookeeper_limits",
+            b"count=5,bytes=100",
+            4,
+        );
+        create(
+            &mut t,
+            "/zookeeper/quota/t/zookeeper_stats",
+            b"count=0,bytes=0",
+            5,
+        );
+        assert_eq!(stats(&t, "/t"), "count=2,bytes=5");
+        let before = t
+            .node("/zookeeper/quota/t/zookeeper_stats")
+            .unwrap()
+            .persisted()
+            .clone();
+        create(&mut t, "/t/a/b", b"1234", 6);
+        assert_eq!(stats(&t, "/t"), "count=3,bytes=9");
+        t.set_data("/t/a", Some(Bytes::from_static(b"x")), 1, 7, 0)
+            .unwrap();
+        assert_eq!(stats(&t, "/t"), "count=3,bytes=7");
+        t.delete_node("/t/a/b", 8).unwrap();
+        assert_eq!(stats(&t, "/t"), "count=2,bytes=3");
+        create(&mut t, "/other", b"zzz", 9);
+        assert_eq!(
+            stats(&t, "/t"),
+            "count=2,bytes=3",
+            "outside the quota'd subtree"
+        );
+        assert_eq!(
+            *t.node("/zookeeper/quota/t/zookeeper_stats")
+                .unwrap()
+                .persisted(),
+            before
+        );
+        t.delete_node("/zookeeper/quota/t/zookeeper_limits", 10)
+            .unwrap();
+        create(&mut t, "/t/c", b"", 11);
+        assert_eq!(
+            stats(&t, "/t"),
+            "count=2,bytes=3",
+            "no limits node, no tracking"
+        );
+    }
+
+    #[test]
+    fn the_deepest_quota_wins_and_the_root_never_counts() {
+        let q = QuotaPaths(["/a".to_string(), "/a/b".to_string()].into_iter().collect());
+        assert_eq!(q.max_prefix("/a/b/c").as_deref(), Some("/a/b"));
+        assert_eq!(q.max_prefix("/a/bc").as_deref(), Some("/a"));
+        assert_eq!(q.max_prefix("/x"), None);
+        assert_eq!(
+            parse_stats(Some(&Bytes::from_static(
+                b"count=3,bytes=9=;byteHardLimit=-1"
+            ))),
+            (3, 9)
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! `rzk server` as a real process: it serves clients, answers four-letter
+//! words, refuses bad configurations with exit status 2 naming the key,
+//! refuses ensembles clearly, and survives hostile bytes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rzk_client::{Acl, Client, CreateMode};
+use rzk_testkit::{four_letter_word, RzkServer};
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_rzk"))
+}
+
+fn server() -> RzkServer {
+    RzkServer::start(bin(), &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs `rzk server` on a config with `lines`; returns (status, stderr).
+fn start_with(lines: &str) -> (Option<i32>, String) {
+    let dir =
+        std::env::temp_dir().join(format!("rzk-badcfg-{}-{}", std::process::id(), lines.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("zoo.cfg");
+    std::fs::write(&cfg, lines).unwrap();
+    let out = Command::new(bin())
+        .arg("server")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn invalid_values_stop_startup_with_status_2_naming_the_key() {
+    let (code, err) = start_with("tickTime=fast\ndataDir=/tmp/x\nclientPort=2181\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("tickTime"), "{err}");
+    let (code, err) = start_with("tickTime=2000\ndataDir=/tmp/x\nclientPort=99999999\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("clientPort"), "{err}");
+}
+
+#[test]
+fn ensembles_are_refused_with_a_clear_message() {
+    let (code, err) = start_with(
+        "tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/tmp/rzk-ens\nclientPort=2181\n\
+         server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\n",
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("ensemble") || err.contains("myid"), "{err}");
+}
+
+#[tokio::test]
+async fn serves_clients_and_four_letter_words() {
+    let server = server();
+    let c = Client::connect(&server.connect_string()).await.unwrap();
+    c.create(
+        "/hello",
+        Some(Bytes::from_static(b"world")),
+        &Acl::open_unsafe(),
+        CreateMode::Persistent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.get_data("/hello").await.unwrap().0.as_deref(),
+        Some(&b"world"[..])
+    );
+    let srvr = four_letter_word(server.port(), "srvr").unwrap();
+    assert!(srvr.contains("Mode: standalone"), "{srvr}");
+    assert!(srvr.contains("Node count: 6"), "{srvr}");
+    assert_eq!(four_letter_word(server.port(), "ruok").unwrap(), "imok");
+    let mntr = four_letter_word(server.port(), "mntr").unwrap();
+    assert!(mntr.contains("zk_znode_count\t6\n"), "{mntr}");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn hostile_bytes_close_only_their_connection() {
+    let server = server();
+    let good = Client::connect(&server.connect_string()).await.unwrap();
+    let junk: [&[u8]; 5] = [
+        &[0xff, 0xff, 0xff, 0xff], // negative length
+        &[0x7f, 0, 0, 0],          // 2 GiB frame
+        &[0, 0, 0, 3, 1, 2, 3],    // a connect request too short to decode
+        b"\0\0\0\x2c garbage garbage garbage garbage garbage",
+        &[0, 0, 0, 0], // empty frame
+    ];
+    for bytes in junk {
+        let mut s = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(bytes).unwrap();
+        let mut rest = Vec::new();
+        // The server closes the connection (EOF) rather than crash or hang.
+        let _ = s.read_to_end(&mut rest);
+    }
+    good.create(
+        "/still-here",
+        None,
+        &Acl::open_unsafe(),
+        CreateMode::Persistent,
+    )
+    .await
+    .unwrap();
+    assert_eq!(four_letter_word(server.port(), "ruok").unwrap(), "imok");
+}
