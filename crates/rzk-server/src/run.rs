@@ -76,7 +76,11 @@ pub fn standalone_config(cfg: &ServerConfig) -> Result<StandaloneConfig, RunErro
 /// 3.8.0 server (Debian's) does where later releases changed behaviour
 /// (PROTOCOL.md §8); the default is 3.8.4+/3.9.
 pub fn compat(cfg: &ServerConfig) -> Result<Compat, RunError> {
-    match cfg.system_properties.get("zookeeper.rzk.compat").map(String::as_str) {
+    match cfg
+        .system_properties
+        .get("zookeeper.rzk.compat")
+        .map(String::as_str)
+    {
         None | Some("3.9") | Some("3.8.4") => Ok(Compat::V3_9),
         Some("3.8.0") => Ok(Compat::V3_8_0),
         Some(other) => Err(RunError::Setting {
