@@ -28,6 +28,8 @@ pub struct Config {
     pub steps: usize,
     /// Concurrent sessions per server.
     pub sessions: usize,
+    /// Print every step and both answers to stderr (to study a divergence).
+    pub trace: bool,
 }
 
 /// The first difference found.
@@ -182,6 +184,9 @@ pub async fn run(a: &str, b: &str, cfg: &Config) -> Result<(), RunError> {
                     Ok((err, body)) => normalize::reply(code, err, &body, &sb),
                     Err(e) => format!("client error: {e}"),
                 };
+                if cfg.trace {
+                    eprintln!("{step}: {op}\n    A: {ta}\n    B: {tb}");
+                }
                 if ta != tb {
                     return Err(diverged("reply", ta, tb).into());
                 }
@@ -197,6 +202,9 @@ pub async fn run(a: &str, b: &str, cfg: &Config) -> Result<(), RunError> {
         }
         let ea = sa.drain_events().await.map_err(client_err("A", step))?;
         let eb = sb.drain_events().await.map_err(client_err("B", step))?;
+        if cfg.trace && !(ea.is_empty() && eb.is_empty()) {
+            eprintln!("    events A: {ea:?}\n    events B: {eb:?}");
+        }
         if ea != eb {
             return Err(diverged("events", ea.join(" | "), eb.join(" | ")).into());
         }

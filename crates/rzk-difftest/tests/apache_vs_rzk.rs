@@ -2,7 +2,8 @@
 //! package, started by the test) and rzk (with `rzk.compat=3.8.0`), every
 //! reply and event compared. `RZK_DIFF_SEEDS` and `RZK_DIFF_STEPS` size the
 //! run (default 50 seeds × 400 steps = 20,000 operations); a failure prints
-//! the seed and the first diverging step.
+//! the seed and the first diverging step; `RZK_DIFF_TRACE=1` with
+//! `RZK_DIFF_FIRST_SEED=<seed> RZK_DIFF_SEEDS=1` prints the whole run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
@@ -61,6 +62,7 @@ async fn same_replies_and_events_as_apache_zookeeper() {
             seed,
             steps,
             sessions: 3,
+            trace: std::env::var_os("RZK_DIFF_TRACE").is_some(),
         };
         if let Err(e) = run(&zk.connect_string(), &addr, &cfg).await {
             failures.push(e.to_string());

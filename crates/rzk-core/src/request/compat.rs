@@ -27,9 +27,11 @@ pub struct Compat {
     /// A notification's ReplyHeader zxid is the triggering txn's zxid (3.9);
     /// 3.8 sends −1.
     pub notification_zxid: bool,
-    /// checkWatches matches this connection's own watches only. 3.8.0
-    /// answered yes when any connection watched the path, and failed a path
-    /// without `/` with MarshallingError.
+    /// checkWatches matches this connection's own watches only, and a
+    /// recursive watch lives in the data table only. 3.8.0 answered yes when
+    /// any connection watched the path, failed a path without `/` with
+    /// MarshallingError, and also registered recursive watches in the child
+    /// table (so removeWatches of type Children removed that copy).
     pub check_watches_own_only: bool,
     /// `zookeeper.digest.enabled` (default true): txns carry a TxnDigest.
     pub digest_enabled: bool,

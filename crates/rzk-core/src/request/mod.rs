@@ -159,7 +159,11 @@ impl RequestEngine {
         let tree_digest = digest::full_tree_digest(&tree);
         Self {
             tree,
-            watches: WatchManager::new(),
+            watches: if compat.check_watches_own_only {
+                WatchManager::new()
+            } else {
+                WatchManager::with_3_8_tables()
+            },
             auth,
             compat,
             pending: Outstanding::default(),

@@ -90,12 +90,28 @@ fn event(kind: EventType, path: &str) -> WatcherEvent {
 pub struct WatchManager {
     data: Table,
     child: Table,
+    /// ZooKeeper 3.8's `addWatch` puts a recursive watch in the child table
+    /// too, so removeWatches/checkWatches of type Children see it (3.9 keeps
+    /// it in the data table only). Events are the same either way.
+    recursive_in_child_table: bool,
 }
 
 impl WatchManager {
-    /// An empty manager.
+    /// An empty manager with 3.9's tables.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty manager with ZooKeeper 3.8's tables: a recursive watch is
+    /// also registered in the child table, and a (connection, path) pair
+    /// holds one mode, the last one set (so an exists watch replaces a
+    /// recursive watch on the same path).
+    pub fn with_3_8_tables() -> Self {
+        Self {
+            data: Table::single_mode(),
+            child: Table::single_mode(),
+            recursive_in_child_table: true,
+        }
     }
 
     fn table(&self, kind: TableKind) -> &Table {
@@ -129,6 +145,9 @@ impl WatchManager {
             }
             AddWatchMode::PersistentRecursive => {
                 self.data.add(path, conn, WatchMode::PersistentRecursive);
+                if self.recursive_in_child_table {
+                    self.child.add(path, conn, WatchMode::PersistentRecursive);
+                }
             }
         }
     }
@@ -146,7 +165,8 @@ impl WatchManager {
         filter: &mut impl FnMut(ConnId, &WatcherEvent) -> bool,
         out: &mut Vec<Notification>,
     ) -> Vec<ConnId> {
-        let fired: Vec<ConnId> = table.trigger(path).into_iter().collect();
+        let children_changed = kind == EventType::NodeChildrenChanged;
+        let fired: Vec<ConnId> = table.trigger(path, children_changed).into_iter().collect();
         let ev = event(kind, path);
         for &conn in &fired {
             if suppress.binary_search(&conn).is_err() && filter(conn, &ev) {
@@ -337,11 +357,7 @@ impl WatchManager {
     /// child table, then the data table. `None` where 3.8.0 threw (a path
     /// without `/`: MarshallingError to the client).
     pub fn contains_3_8_0(&self, path: &str, conn: ConnId, kind: WatcherType) -> Option<bool> {
-        // 3.8 also registers a recursive watch in the child table, so a
-        // recursive watch on the path counts there too.
-        let child = |this: &Self| -> Option<bool> {
-            Some(this.child.contains_3_8_0(path, conn)? || this.data.recursive_at(path))
-        };
+        let child = |this: &Self| this.child.contains_3_8_0(path, conn);
         match kind {
             WatcherType::Children => child(self),
             WatcherType::Data => self.data.contains_3_8_0(path, conn),

@@ -78,9 +78,19 @@ pub(crate) struct Table {
     by_conn: BTreeMap<ConnId, BTreeSet<String>>,
     /// (path, connection) pairs holding `PersistentRecursive`.
     recursive: usize,
+    /// ZooKeeper 3.8's model: one mode per (path, connection).
+    single_mode: bool,
 }
 
 impl Table {
+    /// An empty table with ZooKeeper 3.8's one-mode-per-pair rule.
+    pub(crate) fn single_mode() -> Self {
+        Self {
+            single_mode: true,
+            ..Self::default()
+        }
+    }
+
     /// The modes `conn` holds on `path`.
     pub(crate) fn modes(&self, path: &str, conn: ConnId) -> Modes {
         self.by_path
@@ -99,12 +109,25 @@ impl Table {
             .entry(conn)
             .or_default();
         let old = *entry;
-        *entry = old.with(mode);
+        // 3.8 keeps one mode per (connection, path): a later watch of
+        // another mode replaces it. 3.9 accumulates them.
+        *entry = if self.single_mode {
+            Modes::default().with(mode)
+        } else {
+            old.with(mode)
+        };
         if old == *entry {
             return false;
         }
-        if mode == WatchMode::PersistentRecursive {
+        let (was, is) = (
+            old.has(WatchMode::PersistentRecursive),
+            entry.has(WatchMode::PersistentRecursive),
+        );
+        if is && !was {
             self.recursive += 1;
+        }
+        if was && !is {
+            self.recursive -= 1;
         }
         self.by_conn
             .entry(conn)
@@ -173,11 +196,19 @@ impl Table {
     /// `triggerWatch`'s lookup: every connection with any mode on `path`
     /// (standard modes there are consumed), plus connections with a
     /// recursive watch on an ancestor. Sorted, each once.
-    pub(crate) fn trigger(&mut self, path: &str) -> BTreeSet<ConnId> {
+    pub(crate) fn trigger(&mut self, path: &str, children_changed: bool) -> BTreeSet<ConnId> {
         let mut fired = BTreeSet::new();
         let mut emptied = Vec::new();
         if let Some(conns) = self.by_path.get_mut(path) {
             for (conn, modes) in conns.iter_mut() {
+                // A recursive watcher never sees NodeChildrenChanged (only
+                // 3.8's child table holds one, ZooKeeper 3.8's triggerWatch
+                // skips it there).
+                let only_recursive =
+                    !modes.has(WatchMode::Standard) && !modes.has(WatchMode::Persistent);
+                if children_changed && only_recursive {
+                    continue;
+                }
                 fired.insert(*conn);
                 *modes = modes.without(WatchMode::Standard);
                 if modes.is_empty() {
@@ -188,7 +219,7 @@ impl Table {
         for conn in emptied {
             self.unlink(path, conn);
         }
-        if self.recursive > 0 {
+        if self.recursive > 0 && !children_changed {
             for ancestor in self_and_ancestors(path).skip(1) {
                 if let Some(conns) = self.by_path.get(ancestor) {
                     fired.extend(
@@ -246,14 +277,6 @@ impl Table {
         Some(anyone || self.modes(path, conn).has(WatchMode::PersistentRecursive))
     }
 
-    /// Whether any connection holds a recursive watch on exactly `path`.
-    pub(crate) fn recursive_at(&self, path: &str) -> bool {
-        self.by_path.get(path).is_some_and(|m| {
-            m.values()
-                .any(|modes| modes.has(WatchMode::PersistentRecursive))
-        })
-    }
-
     /// Recursive registrations (for invariant checks in tests).
     #[cfg(test)]
     pub(crate) fn recursive_count(&self) -> usize {
@@ -283,7 +306,7 @@ mod tests {
         assert!(t.add("/a", 1, WatchMode::Persistent));
         assert!(t.add("/a", 1, WatchMode::Standard));
         assert!(!t.add("/a", 1, WatchMode::Standard));
-        assert_eq!(t.trigger("/a"), BTreeSet::from([1]));
+        assert_eq!(t.trigger("/a", false), BTreeSet::from([1]));
         let m = t.modes("/a", 1);
         assert!(m.has(WatchMode::Persistent) && !m.has(WatchMode::Standard));
         assert!(t.remove("/a", 1, Some(WatchMode::Persistent)));
@@ -303,7 +326,7 @@ mod tests {
         assert!(!t.remove("/b", 2, Some(WatchMode::Persistent)));
         t.remove_conn(1);
         assert_eq!(t.recursive_count(), 1);
-        t.trigger("/b"); // consumes only the standard mode
+        t.trigger("/b", false); // consumes only the standard mode
         assert_eq!(t.recursive_count(), 1);
         assert!(t.remove("/b", 2, Some(WatchMode::PersistentRecursive)));
         assert_eq!(t.recursive_count(), 0);

@@ -305,7 +305,7 @@ fn reports() {
 /// is the MarshallingError of Java's PathParentIterator.
 #[test]
 fn check_watches_as_3_8_0_answers_it() {
-    let mut w = WatchManager::default();
+    let mut w = WatchManager::with_3_8_tables();
     w.add_data_watch("/a", 1);
     assert_eq!(
         w.contains_3_8_0("/a", 2, WatcherType::Data),
@@ -328,4 +328,46 @@ fn check_watches_as_3_8_0_answers_it() {
     );
     assert_eq!(w.contains_3_8_0("d", 1, WatcherType::Any), None);
     assert_eq!(w.contains_3_8_0("", 1, WatcherType::Any), Some(false));
+}
+
+/// In 3.8's tables a recursive watch has a child-table copy: removing
+/// watches of type Children removes that copy only, events still flow from
+/// the data table, and NodeChildrenChanged never reaches it.
+#[test]
+fn recursive_watches_in_3_8_tables() {
+    let mut w = WatchManager::with_3_8_tables();
+    w.add_watch("/r", 7, AddWatchMode::PersistentRecursive);
+    let created = w.node_created("/r/c", 5, all);
+    assert_eq!(
+        got(&created),
+        vec![(7, NodeCreated, "/r/c")],
+        "no NodeChildrenChanged for /r"
+    );
+    assert!(w.remove("/r", 7, WatcherType::Children));
+    assert_eq!(
+        w.contains_3_8_0("/r", 7, WatcherType::Children),
+        Some(false)
+    );
+    let changed = w.node_data_changed("/r/c", 6, all);
+    assert_eq!(got(&changed), vec![(7, NodeDataChanged, "/r/c")]);
+}
+
+/// 3.8 keeps one mode per (connection, path): a standard watch set after a
+/// recursive one on the same path replaces it (3.9 keeps both).
+#[test]
+fn a_later_standard_watch_replaces_a_recursive_one_in_3_8() {
+    let mut w = WatchManager::with_3_8_tables();
+    w.add_watch("/r", 7, AddWatchMode::PersistentRecursive);
+    w.add_data_watch("/r", 7);
+    assert!(
+        w.node_data_changed("/r/c", 5, all).is_empty(),
+        "recursive mode replaced"
+    );
+    let mut w = WatchManager::new();
+    w.add_watch("/r", 7, AddWatchMode::PersistentRecursive);
+    w.add_data_watch("/r", 7);
+    assert_eq!(
+        got(&w.node_data_changed("/r/c", 5, all)),
+        vec![(7, NodeDataChanged, "/r/c")]
+    );
 }
