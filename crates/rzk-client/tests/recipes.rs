@@ -13,6 +13,8 @@ use rzk_testkit::ApacheZk;
 
 #[path = "recipes/curator.rs"]
 mod curator;
+#[path = "recipes/latch.rs"]
+mod latch;
 #[path = "recipes/locks.rs"]
 mod locks;
 
