@@ -23,12 +23,14 @@ use crate::state::SessionState;
 use rzk_proto::codes::CreateMode;
 use rzk_proto::data::Acl;
 
+mod atomic_long;
 mod leader_latch;
 mod lock_internals;
 mod mutex;
 mod protected;
 mod rw_lock;
 
+pub use atomic_long::{AtomicValue, DistributedAtomicLong};
 pub use leader_latch::{LeaderLatch, Leadership};
 pub use mutex::InterProcessMutex;
 pub use rw_lock::{ReadLock, ReadWriteLock, WriteLock};
