@@ -11,6 +11,8 @@ use bytes::Bytes;
 use rzk_client::{Acl, Client, CreateMode};
 use rzk_testkit::ApacheZk;
 
+#[path = "recipes/cache.rs"]
+mod cache;
 #[path = "recipes/counter.rs"]
 mod counter;
 #[path = "recipes/curator.rs"]

@@ -27,13 +27,17 @@ mod atomic_long;
 mod leader_latch;
 mod lock_internals;
 mod mutex;
+mod node_cache;
 mod protected;
 mod rw_lock;
+mod tree_cache;
 
 pub use atomic_long::{AtomicValue, DistributedAtomicLong};
 pub use leader_latch::{LeaderLatch, Leadership};
 pub use mutex::InterProcessMutex;
+pub use node_cache::{NodeCache, NodeCacheEvent, NodeData};
 pub use rw_lock::{ReadLock, ReadWriteLock, WriteLock};
+pub use tree_cache::{TreeCache, TreeCacheEvent};
 
 /// How many times an operation that failed with connection loss is
 /// retried (each after the session is connected again) before the
