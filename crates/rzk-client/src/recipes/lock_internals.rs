@@ -95,6 +95,10 @@ pub(crate) struct LockQueue {
     /// Set while a sibling lock of the same handle holds the write lock: a
     /// reader whose handle writes goes at once (Curator's downgrade rule).
     pub(crate) bypass: Option<Arc<AtomicBool>>,
+    /// The guid of an attempt in progress. Still set after `acquire`
+    /// returns only if its future was dropped mid-way; then
+    /// [`LockQueue::clean_abandoned`] can delete the node it may have made.
+    pub(crate) pending: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// How many times the whole attempt starts over because our node vanished
@@ -107,10 +111,34 @@ impl LockQueue {
     /// lock, `None` on timeout. On timeout, error or cancellation our node
     /// is deleted, so it never blocks those behind it.
     pub(crate) async fn acquire(&self, timeout: Option<Duration>) -> Result<Option<String>> {
+        let r = self.acquire_inner(timeout).await;
+        self.set_pending(None);
+        r
+    }
+
+    fn set_pending(&self, guid: Option<String>) {
+        if let Ok(mut p) = self.pending.lock() {
+            *p = guid;
+        }
+    }
+
+    /// Deletes the node of an attempt whose future was dropped, waiting
+    /// for the delete (dropping also schedules it in the background; this
+    /// is for callers that must know it is done).
+    pub(crate) async fn clean_abandoned(&self) -> Result<()> {
+        let guid = self.pending.lock().ok().and_then(|mut p| p.take());
+        match guid {
+            Some(g) => super::protected::delete_by_guid(&self.client, &self.dir, &g).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn acquire_inner(&self, timeout: Option<Duration>) -> Result<Option<String>> {
         let deadline = timeout.map(|t| clock::now() + t);
         let mut lost = 0;
         loop {
             let mut guard = NodeGuard::new(&self.client, &self.dir);
+            self.set_pending(Some(guard.guid().to_string()));
             let outcome = match guard
                 .create(self.lock_name, self.data.clone(), &self.acl)
                 .await

@@ -24,19 +24,29 @@ use rzk_proto::codes::CreateMode;
 use rzk_proto::data::Acl;
 
 mod atomic_long;
+mod double_barrier;
+mod ephemeral_node;
 mod leader_latch;
+mod leader_selector;
 mod lock_internals;
 mod mutex;
 mod node_cache;
 mod protected;
+mod queue;
 mod rw_lock;
+mod semaphore;
 mod tree_cache;
 
 pub use atomic_long::{AtomicValue, DistributedAtomicLong};
+pub use double_barrier::DoubleBarrier;
+pub use ephemeral_node::EphemeralNode;
 pub use leader_latch::{LeaderLatch, Leadership};
+pub use leader_selector::{LeaderSelector, LeadershipContext};
 pub use mutex::InterProcessMutex;
 pub use node_cache::{NodeCache, NodeCacheEvent, NodeData};
+pub use queue::DistributedQueue;
 pub use rw_lock::{ReadLock, ReadWriteLock, WriteLock};
+pub use semaphore::{Lease, Semaphore};
 pub use tree_cache::{TreeCache, TreeCacheEvent};
 
 /// How many times an operation that failed with connection loss is

@@ -70,9 +70,16 @@ impl InterProcessMutex {
                 data: None,
                 acl: default_acl(),
                 bypass: None,
+                pending: Arc::default(),
             },
             held: None,
         })
+    }
+
+    /// Deletes, and waits for, the node of an acquire whose future was
+    /// dropped before it finished (the drop already scheduled it).
+    pub(crate) async fn clean_abandoned(&self) -> Result<()> {
+        self.queue.clean_abandoned().await
     }
 
     /// Lets this mutex through whenever `flag` is set (the read half of a

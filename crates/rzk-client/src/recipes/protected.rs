@@ -58,6 +58,11 @@ impl NodeGuard {
         }
     }
 
+    /// The guid in this guard's node name.
+    pub(crate) fn guid(&self) -> &str {
+        &self.guid
+    }
+
     /// The created node's path, once known.
     pub(crate) fn path(&self) -> Option<&str> {
         self.path.as_deref()
@@ -153,6 +158,21 @@ impl NodeGuard {
             .take()
             .ok_or_else(|| Error::BadArguments("no protected node was created".into()))
     }
+}
+
+/// Deletes (and waits for) every child of `dir` created under `guid`:
+/// the cleanup for an attempt abandoned before its outcome was known.
+pub(crate) async fn delete_by_guid(client: &Client, dir: &str, guid: &str) -> Result<()> {
+    let prefix = prefix_for(guid);
+    let children = match retry(client, || client.get_children(dir)).await {
+        Ok(c) => c,
+        Err(e) if e.is_no_node() => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for c in children.iter().filter(|c| c.starts_with(&prefix)) {
+        super::delete_guaranteed(client, &join(dir, c)).await?;
+    }
+    Ok(())
 }
 
 impl Drop for NodeGuard {

@@ -26,7 +26,7 @@ const JARS: &[&str] = &[
     "/usr/share/java/slf4j-nop.jar",
 ];
 
-/// Compiles CuratorMutex.java once per test binary; returns the classpath.
+/// Compiles the Java helpers once per test binary; returns the classpath.
 fn classpath() -> String {
     static CP: OnceLock<String> = OnceLock::new();
     CP.get_or_init(|| {
@@ -36,7 +36,8 @@ fn classpath() -> String {
                 "{j} is missing: apt-get install libcurator-*-java"
             );
         }
-        let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/curator/CuratorMutex.java");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/curator");
+        let srcs = [dir.join("CuratorMutex.java")];
         let out = std::env::temp_dir().join(format!("rzk-curator-{}", std::process::id()));
         std::fs::create_dir_all(&out).unwrap();
         let jars = JARS.join(":");
@@ -45,10 +46,10 @@ fn classpath() -> String {
             .arg(&out)
             .arg("-cp")
             .arg(&jars)
-            .arg(&src)
+            .args(&srcs)
             .status()
             .unwrap_or_else(|e| panic!("javac could not run: {e}"));
-        assert!(status.success(), "javac failed on {}", src.display());
+        assert!(status.success(), "javac failed on {}", dir.display());
         format!("{}:{jars}", out.display())
     })
     .clone()
