@@ -1,6 +1,6 @@
-//! Interop with Curator 5.4: an rzk mutex and Curator's InterProcessMutex
-//! on one path exclude each other. The Java side is
-//! tests/curator/CuratorMutex.java, compiled here against Debian's jars;
+//! Interop with Curator 5.4 on the same znodes: mutexes exclude each
+//! other, latches elect one leader, atomic longs add up. The Java side is
+//! tests/curator/CuratorRecipes.java, compiled here against Debian's jars;
 //! missing java, javac or jars fail the test (they are part of the
 //! machine's contract, like the ZooKeeper server itself).
 
@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use rzk_client::recipes::InterProcessMutex;
+use rzk_client::recipes::{DistributedAtomicLong, InterProcessMutex, LeaderLatch};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -37,7 +37,7 @@ fn classpath() -> String {
             );
         }
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/curator");
-        let srcs = [dir.join("CuratorMutex.java")];
+        let srcs = [dir.join("CuratorRecipes.java")];
         let out = std::env::temp_dir().join(format!("rzk-curator-{}", std::process::id()));
         std::fs::create_dir_all(&out).unwrap();
         let jars = JARS.join(":");
@@ -59,7 +59,7 @@ fn curator(zk: &ApacheZk, args: &[&str]) -> Child {
     Command::new("java")
         .arg("-cp")
         .arg(classpath())
-        .arg("CuratorMutex")
+        .arg("CuratorRecipes")
         .arg(zk.connect_string())
         .args(args)
         .stdin(Stdio::piped())
@@ -89,7 +89,7 @@ async fn rzk_and_curator_mutexes_exclude_each_other() {
     // rzk holds: Curator's timed acquire must fail.
     let mut m = InterProcessMutex::new(&c, "/shared/lock").unwrap();
     m.acquire().await.unwrap();
-    let mut java = curator(&zk, &["/shared/lock", "try", "1500"]);
+    let mut java = curator(&zk, &["mutex-try", "/shared/lock", "1500"]);
     let mut out = lines(&mut java);
     assert_eq!(line(&mut out).await, "TIMEOUT");
     within("curator exit", java.wait()).await.unwrap();
@@ -101,7 +101,7 @@ async fn rzk_and_curator_mutexes_exclude_each_other() {
     m.release().await.unwrap();
 
     // Curator holds: rzk's timed acquire must fail, then succeed after.
-    let mut java = curator(&zk, &["/shared/lock", "hold"]);
+    let mut java = curator(&zk, &["mutex-hold", "/shared/lock"]);
     let mut out = lines(&mut java);
     let held = line(&mut out).await;
     assert!(held.starts_with("HELD /shared/lock/_c_"), "{held}");
@@ -131,7 +131,12 @@ async fn rzk_and_curator_increment_one_counter_without_losing_updates() {
         .map(|_| {
             curator(
                 &zk,
-                &["/mix/lock", "increment", "/count", &JAVA_ROUNDS.to_string()],
+                &[
+                    "mutex-increment",
+                    "/mix/lock",
+                    "/count",
+                    &JAVA_ROUNDS.to_string(),
+                ],
             )
         })
         .collect();
@@ -156,4 +161,98 @@ async fn rzk_and_curator_increment_one_counter_without_losing_updates() {
     }
     let expect = (2 * JAVA_ROUNDS + cs.len() * RZK_ROUNDS) as i64;
     assert_eq!(read_counter(&cs[0], "/count").await, expect);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rzk_and_curator_latches_elect_one_leader() {
+    let zk = server();
+    let (a, b) = (client(&zk).await, client(&zk).await);
+    let first = LeaderLatch::start(&a, "/mixed/latch", "rzk-a").unwrap();
+    assert!(first.await_leadership_timeout(LIMIT).await.unwrap());
+    let mut java = curator(&zk, &["latch", "/mixed/latch", "java"]);
+    let mut out = lines(&mut java);
+    assert_eq!(line(&mut out).await, "STARTED");
+    eventually("Curator's latch node", || async {
+        first.participant_ids().await.unwrap().len() == 2
+    })
+    .await;
+    // Same node names, same order, same id payload on both sides.
+    assert_eq!(
+        first.participant_ids().await.unwrap(),
+        vec!["rzk-a", "java"]
+    );
+    let names = a.get_children("/mixed/latch").await.unwrap();
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("_c_") && n.contains("-latch-")),
+        "{names:?}"
+    );
+    assert!(first.has_leadership());
+    let quiet = tokio::time::timeout(Duration::from_millis(500), out.next_line()).await;
+    assert!(
+        quiet.is_err(),
+        "Curator claimed leadership while rzk led: {quiet:?}"
+    );
+
+    first.close().await.unwrap();
+    assert_eq!(
+        line(&mut out).await,
+        "LEADER",
+        "Curator takes over from rzk"
+    );
+    let second = LeaderLatch::start(&b, "/mixed/latch", "rzk-b").unwrap();
+    assert!(!second
+        .await_leadership_timeout(Duration::from_millis(500))
+        .await
+        .unwrap());
+    java.stdin
+        .take()
+        .unwrap()
+        .write_all(b"close\n")
+        .await
+        .unwrap();
+    assert!(
+        second.await_leadership_timeout(LIMIT).await.unwrap(),
+        "rzk takes over from Curator"
+    );
+    within("curator exit", java.wait()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rzk_and_curator_atomic_longs_add_up() {
+    let zk = server();
+    let cs = clients(&zk, 4).await;
+    const JAVA_EACH: usize = 40;
+    const RZK_EACH: usize = 20;
+    let mut javas: Vec<Child> = (0..2)
+        .map(|_| {
+            curator(
+                &zk,
+                &["atomic-increment", "/mixed/n", &JAVA_EACH.to_string()],
+            )
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for c in cs.clone() {
+        tasks.push(tokio::spawn(async move {
+            let mut n = DistributedAtomicLong::new(&c, "/mixed/n").unwrap();
+            for _ in 0..RZK_EACH {
+                assert!(n.increment().await.unwrap().succeeded);
+            }
+        }));
+    }
+    for t in tasks {
+        within("rzk incrementers", t).await.unwrap();
+    }
+    for j in &mut javas {
+        let mut out = lines(j);
+        assert_eq!(line(&mut out).await, "DONE");
+        assert!(within("curator exit", j.wait()).await.unwrap().success());
+    }
+    let n = DistributedAtomicLong::new(&cs[0], "/mixed/n").unwrap();
+    assert_eq!(
+        n.get().await.unwrap(),
+        (2 * JAVA_EACH + cs.len() * RZK_EACH) as i64
+    );
 }
