@@ -198,3 +198,54 @@ impl Drop for NodeGuard {
         }
     }
 }
+
+#[cfg(all(test, feature = "interop"))]
+mod tests {
+    use super::*;
+    use rzk_proto::codes::CreateMode;
+
+    #[allow(clippy::unwrap_used)] // test helper: a panic is the failure report
+    async fn children(c: &Client) -> Vec<String> {
+        c.get_children("/p").await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn doubt_is_resolved_by_the_guid_and_abandoned_nodes_are_deleted() {
+        let zk = rzk_testkit::ApacheZk::start().unwrap();
+        let c = Client::connect(&zk.connect_string()).await.unwrap();
+        let acl = Acl::open_unsafe();
+        c.create("/p", None, &acl, CreateMode::Persistent)
+            .await
+            .unwrap();
+        let esq = CreateMode::EphemeralSequential;
+
+        // A create that reached the server but whose reply was lost: the
+        // retry must find that node, not make a second one.
+        let mut g = NodeGuard::new(&c, "/p");
+        let landed = format!("/p/{}lock-", prefix_for(g.guid()));
+        let landed = c.create(&landed, None, &acl, esq).await.unwrap();
+        g.in_doubt = true;
+        assert_eq!(g.create("lock-", None, &acl).await.unwrap(), landed);
+        assert_eq!(children(&c).await.len(), 1);
+
+        // A guard dropped while in doubt deletes whatever carries its guid.
+        let mut g2 = NodeGuard::new(&c, "/p");
+        let orphan = format!("/p/{}lock-", prefix_for(g2.guid()));
+        c.create(&orphan, None, &acl, esq).await.unwrap();
+        g2.in_doubt = true;
+        drop(g2);
+        let deadline = clock::now() + std::time::Duration::from_secs(10);
+        while children(&c).await.len() != 1 {
+            assert!(clock::now() < deadline, "orphan never deleted");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+
+        // delete_now removes the known node; keep() disarms.
+        g.delete_now().await.unwrap();
+        assert!(children(&c).await.is_empty());
+        let mut g3 = NodeGuard::new(&c, "/p");
+        g3.create("lock-", None, &acl).await.unwrap();
+        let kept = g3.keep().unwrap();
+        assert_eq!(children(&c).await, vec![kept[3..].to_string()]);
+    }
+}

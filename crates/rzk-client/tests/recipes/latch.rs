@@ -3,6 +3,7 @@
 use rzk_client::recipes::LeaderLatch;
 
 use super::*;
+use crate::Proxy;
 
 fn leaders(latches: &[Option<LeaderLatch>]) -> Vec<usize> {
     latches
@@ -92,4 +93,46 @@ async fn leadership_stream_and_session_loss() {
         second.participant_ids().await.unwrap(),
         vec!["b".to_string()]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partitioned_leader_steps_down_before_anyone_else_leads() {
+    let zk = server();
+    let proxy = Proxy::start(zk.port()).await;
+    let a = Client::builder(proxy.connect_string())
+        .session_timeout(Duration::from_secs(4))
+        .connect()
+        .await
+        .unwrap();
+    let b = client(&zk).await;
+    let first = LeaderLatch::start(&a, "/pl", "a").unwrap();
+    assert!(first.await_leadership_timeout(LIMIT).await.unwrap());
+    let second = LeaderLatch::start(&b, "/pl", "b").unwrap();
+    eventually("b to queue", || async {
+        second.participant_ids().await.unwrap().len() == 2
+    })
+    .await;
+
+    proxy.cut(true);
+    // Until b leads (after a's session expires on the server), sample: a
+    // must have stepped down, and the two never lead together.
+    within("b to take over", async {
+        loop {
+            let (la, lb) = (first.has_leadership(), second.has_leadership());
+            assert!(!(la && lb), "two leaders at once");
+            if lb {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(!first.has_leadership());
+    proxy.cut(false);
+    eventually("a to learn its session expired", || {
+        let s = a.state();
+        async move { s.is_terminal() }
+    })
+    .await;
+    assert!(first.await_leadership().await.is_err());
 }

@@ -203,3 +203,46 @@ async fn readers_share_writers_exclude_and_queued_writers_block_readers() {
         "{names:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiter_survives_a_connection_loss_and_still_gets_the_lock() {
+    use rzk_client::SessionState;
+    let zk = server();
+    let proxy = crate::Proxy::start(zk.port()).await;
+    let flaky = Client::builder(proxy.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap();
+    let steady = client(&zk).await;
+    let mut holder = InterProcessMutex::new(&steady, "/flaky").unwrap();
+    holder.acquire().await.unwrap();
+    let f = flaky.clone();
+    let waiter = tokio::spawn(async move {
+        let mut m = InterProcessMutex::new(&f, "/flaky").unwrap();
+        m.acquire().await.unwrap();
+        m
+    });
+    eventually("the waiter to queue", || async {
+        holder.participant_nodes().await.unwrap().len() == 2
+    })
+    .await;
+    proxy.cut(true);
+    within(
+        "the disconnect",
+        flaky.wait_for_state(|s| s == SessionState::Disconnected),
+    )
+    .await;
+    proxy.cut(false);
+    within(
+        "the reconnect",
+        flaky.wait_for_state(|s| s == SessionState::Connected),
+    )
+    .await;
+    // Same session: the waiter's node and its watch on the holder survive.
+    assert_eq!(holder.participant_nodes().await.unwrap().len(), 2);
+    holder.release().await.unwrap();
+    let m = within("the waiter to get the lock", waiter).await.unwrap();
+    assert!(m.is_acquired());
+    assert_eq!(holder.participant_nodes().await.unwrap().len(), 1);
+}
