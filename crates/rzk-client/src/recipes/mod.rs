@@ -1,18 +1,36 @@
 //! Curator-style coordination recipes built on [`Client`].
 //!
-//! Each recipe keeps Apache Curator 5.4's znode layout where Curator has
-//! one, so rzk and Curator processes can take part in the same lock,
-//! latch, semaphore or counter:
+//! Each recipe keeps Apache Curator 5.4's znode layout, so rzk and Curator
+//! processes can take part in the same lock, latch, semaphore or counter:
 //!
-//! * locks and latches are protected ephemeral-sequential nodes,
-//!   `_c_<uuid>-lock-<seq>` / `_c_<uuid>-latch-<seq>`, ordered by the
-//!   sequence suffix only (the uuid prefix is ignored when sorting);
-//! * a waiter watches only its predecessor (no herd effect);
-//! * parents are created as containers, so the server removes them once
-//!   they are empty.
+//! | recipe | Curator class | nodes under the recipe path |
+//! |---|---|---|
+//! | [`InterProcessMutex`] | `InterProcessMutex` | `_c_<uuid>-lock-<seq>` (ephemeral-sequential) |
+//! | [`ReadWriteLock`] | `InterProcessReadWriteLock` | `_c_<uuid>-__READ__<seq>`, `_c_<uuid>-__WRIT__<seq>` |
+//! | [`Semaphore`] | `InterProcessSemaphoreV2` | `locks/` (a mutex), `leases/_c_<uuid>-lease-<seq>` |
+//! | [`LeaderLatch`] | `LeaderLatch` | `_c_<uuid>-latch-<seq>`, data = participant id |
+//! | [`LeaderSelector`] | `LeaderSelector` | `_c_<uuid>-lock-<seq>`, data = participant id |
+//! | [`DistributedAtomicLong`] | `DistributedAtomicLong` | the path itself: 8 bytes, big-endian |
+//! | [`DistributedQueue`] | `SimpleDistributedQueue` | `qn-<seq>` (persistent-sequential), data = item |
+//! | [`DoubleBarrier`] | `DistributedDoubleBarrier` | `<uuid>` (ephemeral) per member, `ready` |
+//! | [`NodeCache`], [`TreeCache`] | `CuratorCache` | none: a persistent (recursive) watch |
+//! | [`EphemeralNode`] | `PersistentNode` (ephemeral) | the path itself |
+//!
+//! Rules shared by the queue-like recipes (as in Curator):
+//!
+//! * `_c_<uuid>-` is the protected-mode prefix: after a connection loss
+//!   during a create, the parent is searched for the uuid instead of
+//!   creating a second node;
+//! * nodes are ordered by the text after the recipe's name (the sequence),
+//!   never by the uuid;
+//! * a waiter watches only the node it waits for (no herd effect);
+//! * parents are created as containers, which the server deletes when empty;
+//! * a participant's own node is deleted on timeout, error, cancellation
+//!   (dropped future) and drop — from a background task when it cannot be
+//!   awaited — so an abandoned attempt never blocks the queue.
 //!
 //! The shared plumbing lives here: path helpers, the connection-loss retry
-//! loop, and parent creation.
+//! loop, parent creation and guaranteed deletes.
 
 use std::future::Future;
 use std::time::Duration;
