@@ -139,12 +139,20 @@ impl LockQueue {
         loop {
             let mut guard = NodeGuard::new(&self.client, &self.dir);
             self.set_pending(Some(guard.guid().to_string()));
-            let outcome = match guard
-                .create(self.lock_name, self.data.clone(), &self.acl)
-                .await
-            {
-                Ok(ours) => self.wait_turn(node_name(&ours), deadline).await,
-                Err(e) => Err(e),
+            let attempt = async {
+                let ours = guard
+                    .create(self.lock_name, self.data.clone(), &self.acl)
+                    .await?;
+                self.wait_turn(node_name(&ours), deadline).await
+            };
+            // The deadline bounds the whole attempt, retries through a
+            // connection loss included; a create cut short is in doubt and
+            // `delete_now` finds its node by the guid.
+            let outcome = match deadline {
+                Some(d) => tokio::time::timeout_at(d, attempt)
+                    .await
+                    .unwrap_or(Ok(false)),
+                None => attempt.await,
             };
             match outcome {
                 Ok(true) => return guard.keep().map(Some),

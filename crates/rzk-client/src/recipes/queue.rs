@@ -1,7 +1,8 @@
 //! A distributed FIFO queue with Curator's `SimpleDistributedQueue` layout:
 //! each item is a persistent-sequential node `<path>/qn-<seq>` holding the
 //! item bytes; consumers take the lowest sequence first by reading it and
-//! then deleting it — whoever deletes it owns the item.
+//! then deleting it — whoever deletes it owns the item. The queue node is a
+//! container, as Curator makes it, so the server removes an empty queue.
 
 use std::time::Duration;
 
@@ -54,7 +55,7 @@ impl DistributedQueue {
                     &self.client,
                     &self.path,
                     &default_acl(),
-                    CreateMode::Persistent,
+                    CreateMode::Container,
                 )
                 .await?;
                 self.client.create(&node, item, &default_acl(), mode).await
@@ -82,7 +83,7 @@ impl DistributedQueue {
                     &self.client,
                     &self.path,
                     &default_acl(),
-                    CreateMode::Persistent,
+                    CreateMode::Container,
                 )
                 .await?;
                 return Box::pin(self.ordered(watch)).await;
