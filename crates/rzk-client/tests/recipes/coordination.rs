@@ -186,10 +186,9 @@ async fn leader_selector_runs_one_leader_at_a_time() {
         let s = LeaderSelector::start(c, "/leader", &format!("s{i}"), true, move |ctx| {
             let (inside, max_inside, turns) = (inside.clone(), max_inside.clone(), turns.clone());
             async move {
-                let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-                max_inside.fetch_max(now, Ordering::SeqCst);
+                // Counted out on drop too: close cancels a running term.
+                let _term = Term::enter(&inside, &max_inside);
                 ctx.client.exists("/leader").await.unwrap();
-                inside.fetch_sub(1, Ordering::SeqCst);
                 turns.fetch_add(1, Ordering::SeqCst);
             }
         })
@@ -256,4 +255,22 @@ async fn ephemeral_registration_comes_back_after_delete_and_expiry() {
         .await
         .unwrap()
         .is_none());
+}
+
+/// One leadership term in the selector test: counts itself in on creation
+/// and out on drop, so a cancelled term is counted out as well.
+struct Term(Arc<AtomicUsize>);
+
+impl Term {
+    fn enter(inside: &Arc<AtomicUsize>, max_inside: &Arc<AtomicUsize>) -> Term {
+        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+        max_inside.fetch_max(now, Ordering::SeqCst);
+        Term(inside.clone())
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
