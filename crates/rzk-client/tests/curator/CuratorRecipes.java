@@ -13,6 +13,9 @@
 //       change; a line on stdin closes it (prints CLOSED)
 //   java CuratorRecipes <connect> atomic-increment <path> <n>
 //       DistributedAtomicLong.increment() n times, each must succeed; DONE
+//   java CuratorRecipes <connect> semaphore-hold <path> <maxLeases>
+//       takes one InterProcessSemaphoreV2 lease, prints HELD <lease node>,
+//       returns it when a line arrives on stdin (prints RELEASED)
 //
 // Compiled by the test with javac against Debian's Curator 5.4 jars.
 
@@ -28,6 +31,8 @@ import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreV2;
+import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryNTimes;
 
@@ -112,6 +117,16 @@ public class CuratorRecipes {
                         }
                     }
                     say("DONE");
+                    break;
+                }
+                case "semaphore-hold": {
+                    InterProcessSemaphoreV2 sem = new InterProcessSemaphoreV2(
+                            client, args[2], Integer.parseInt(args[3]));
+                    Lease lease = sem.acquire();
+                    say("HELD " + lease.getNodeName());
+                    awaitLine();
+                    sem.returnLease(lease);
+                    say("RELEASED");
                     break;
                 }
                 default:

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use rzk_client::recipes::{DistributedAtomicLong, InterProcessMutex, LeaderLatch};
+use rzk_client::recipes::{DistributedAtomicLong, InterProcessMutex, LeaderLatch, Semaphore};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -255,4 +255,40 @@ async fn rzk_and_curator_atomic_longs_add_up() {
         n.get().await.unwrap(),
         (2 * JAVA_EACH + cs.len() * RZK_EACH) as i64
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rzk_and_curator_semaphores_count_each_others_leases() {
+    let zk = server();
+    let (a, b) = (client(&zk).await, client(&zk).await);
+    let mut java = curator(&zk, &["semaphore-hold", "/mixed/sem", "2"]);
+    let mut out = lines(&mut java);
+    let held = line(&mut out).await;
+    assert!(
+        held.starts_with("HELD _c_") && held.contains("-lease-"),
+        "{held}"
+    );
+    let mut s1 = Semaphore::new(&a, "/mixed/sem", 2).unwrap();
+    let mut s2 = Semaphore::new(&b, "/mixed/sem", 2).unwrap();
+    let lease = s1
+        .try_acquire(LIMIT)
+        .await
+        .unwrap()
+        .expect("one of two leases is free");
+    // Curator's lease and ours fill the semaphore.
+    assert!(s2
+        .try_acquire(Duration::from_millis(500))
+        .await
+        .unwrap()
+        .is_none());
+    let mut names = a.get_children("/mixed/sem/leases").await.unwrap();
+    names.sort();
+    assert_eq!(names.len(), 2);
+    java.stdin.take().unwrap().write_all(b"go\n").await.unwrap();
+    assert_eq!(line(&mut out).await, "RELEASED");
+    let second = s2.try_acquire(LIMIT).await.unwrap();
+    assert!(second.is_some(), "Curator's returned lease makes room");
+    lease.release().await.unwrap();
+    second.unwrap().release().await.unwrap();
+    within("curator exit", java.wait()).await.unwrap();
 }
