@@ -11,6 +11,7 @@
 //! | [`LeaderLatch`] | `LeaderLatch` | `_c_<uuid>-latch-<seq>`, data = participant id |
 //! | [`LeaderSelector`] | `LeaderSelector` | `_c_<uuid>-lock-<seq>`, data = participant id |
 //! | [`DistributedAtomicLong`] | `DistributedAtomicLong` | the path itself: 8 bytes, big-endian |
+//! | [`SharedCount`] | `SharedCount` | the path itself: 4 bytes, big-endian |
 //! | [`DistributedQueue`] | `SimpleDistributedQueue` | `qn-<seq>` (persistent-sequential), data = item |
 //! | [`DoubleBarrier`] | `DistributedDoubleBarrier` | `<uuid>` (ephemeral) per member, `ready` |
 //! | [`NodeCache`], [`TreeCache`] | `CuratorCache` | none: a persistent (recursive) watch |
@@ -53,6 +54,7 @@ mod protected;
 mod queue;
 mod rw_lock;
 mod semaphore;
+mod shared_count;
 mod tree_cache;
 
 pub use atomic_long::{AtomicValue, DistributedAtomicLong};
@@ -65,6 +67,7 @@ pub use node_cache::{NodeCache, NodeCacheEvent, NodeData};
 pub use queue::DistributedQueue;
 pub use rw_lock::{ReadLock, ReadWriteLock, WriteLock};
 pub use semaphore::{Lease, Semaphore};
+pub use shared_count::{SharedCount, VersionedValue};
 pub use tree_cache::{TreeCache, TreeCacheEvent};
 
 /// How many times an operation that failed with connection loss is

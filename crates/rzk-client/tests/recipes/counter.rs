@@ -56,3 +56,36 @@ async fn compare_and_set_add_and_initialize() {
     assert!(n.try_set(42).await.unwrap().succeeded);
     assert_eq!(n.get().await.unwrap(), 42);
 }
+
+#[tokio::test]
+async fn shared_count_follows_writes_and_refuses_stale_versions() {
+    use rzk_client::recipes::SharedCount;
+    let zk = server();
+    let (a, b) = (client(&zk).await, client(&zk).await);
+    let mut ca = SharedCount::start(&a, "/shared/count", 7).await.unwrap();
+    let cb = SharedCount::start(&b, "/shared/count", 99).await.unwrap();
+    assert_eq!((ca.count(), cb.count()), (7, 7), "the first seed wins");
+    let (data, _) = a.get_data("/shared/count").await.unwrap();
+    assert_eq!(
+        data.unwrap().as_ref(),
+        &7i32.to_be_bytes(),
+        "Curator's 4-byte layout"
+    );
+
+    let seen = cb.versioned();
+    cb.set_count(8).await.unwrap();
+    let v = within("the change to reach the other participant", ca.changed())
+        .await
+        .unwrap();
+    assert_eq!(v.value, 8);
+    assert!(
+        !cb.try_set_count(seen, 100).await.unwrap(),
+        "stale version refused"
+    );
+    assert!(ca.try_set_count(ca.versioned(), 9).await.unwrap());
+    let cb_sees = || {
+        let n = cb.count();
+        async move { n == 9 }
+    };
+    eventually("9 everywhere", cb_sees).await;
+}
