@@ -117,7 +117,7 @@ impl DoubleBarrier {
             },
         };
         if ev.event_type == EventType::None {
-            return Err(Error::SessionExpired);
+            return Err(super::session_ended(&self.client));
         }
         Ok(true)
     }

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::{default_acl, ensure_parents, validate_path, wait_connected};
 use crate::client::{Client, ClientBuilder};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::SessionState;
 
 /// Where the registration gets its sessions from.
@@ -211,13 +211,13 @@ impl Runner {
             s = states.recv() => {
                 match s {
                     Ok(SessionState::Disconnected) => wait_connected(c).await,
-                    Ok(s) if s.is_terminal() => Err(Error::SessionExpired),
+                    Ok(s) if s.is_terminal() => Err(super::session_ended(c)),
                     _ => Ok(()),
                 }
             }
             ev = watch => {
                 if ev.event_type == EventType::None {
-                    return Err(Error::SessionExpired);
+                    return Err(super::session_ended(c));
                 }
                 Ok(())
             }

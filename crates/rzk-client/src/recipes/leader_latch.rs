@@ -15,7 +15,7 @@ use super::lock_internals::sorted;
 use super::protected::NodeGuard;
 use super::{default_acl, delete_guaranteed, join, node_name, retry, spawn_delete, validate_path};
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::state::SessionState;
 
 const LATCH_NAME: &str = "latch-";
@@ -117,10 +117,10 @@ impl LeaderLatch {
             biased;
             r = rx.wait_for(|l| *l) => match r {
                 Ok(_) => Ok(()),
-                Err(_) => Err(end_error(&self.client)),
+                Err(_) => Err(super::session_ended(&self.client)),
             },
             _ = self.client.wait_for_state(SessionState::is_terminal) => {
-                Err(end_error(&self.client))
+                Err(super::session_ended(&self.client))
             }
         }
     }
@@ -191,14 +191,6 @@ impl Drop for LeaderLatch {
         if let Some(p) = self.our_path.lock().ok().and_then(|mut p| p.take()) {
             spawn_delete(self.client.clone(), p);
         }
-    }
-}
-
-fn end_error(client: &Client) -> Error {
-    if client.state() == SessionState::Expired {
-        Error::SessionExpired
-    } else {
-        Error::Closed
     }
 }
 

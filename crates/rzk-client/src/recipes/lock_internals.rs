@@ -206,16 +206,8 @@ impl LockQueue {
             };
             if event.event_type == EventType::None {
                 // The watch can no longer fire: the session ended.
-                return Err(self.client_end_error());
+                return Err(super::session_ended(&self.client));
             }
-        }
-    }
-
-    fn client_end_error(&self) -> Error {
-        if self.client.state() == crate::state::SessionState::Expired {
-            Error::SessionExpired
-        } else {
-            Error::Closed
         }
     }
 

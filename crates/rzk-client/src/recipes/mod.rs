@@ -127,6 +127,16 @@ pub(crate) async fn wait_connected(client: &Client) -> Result<()> {
     }
 }
 
+/// The error for a watch or wait that can no longer complete because the
+/// session is over: `SessionExpired` after an expiry, `Closed` otherwise.
+pub(crate) fn session_ended(client: &Client) -> Error {
+    if client.state() == SessionState::Expired {
+        Error::SessionExpired
+    } else {
+        Error::Closed
+    }
+}
+
 /// Runs `op`, running it again after a reconnect when it fails with
 /// connection loss, at most [`MAX_RETRIES`] times. Only for operations
 /// whose repetition is harmless, or whose caller handles the answer a

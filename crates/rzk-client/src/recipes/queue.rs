@@ -163,11 +163,7 @@ impl DistributedQueue {
                 },
             };
             if ev.event_type == EventType::None {
-                return Err(if self.client.state() == crate::SessionState::Expired {
-                    Error::SessionExpired
-                } else {
-                    Error::Closed
-                });
+                return Err(super::session_ended(&self.client));
             }
         }
     }

@@ -161,7 +161,7 @@ impl Semaphore {
                 },
             };
             if ev.event_type == EventType::None {
-                return Err(Error::SessionExpired);
+                return Err(super::session_ended(&self.client));
             }
         }
     }
