@@ -6,7 +6,9 @@
 //! * every operation as an async method, with one [`Error`] type;
 //! * one-shot watches as futures, persistent watches as streams;
 //! * multi through [`Transaction`], and `multi_read`;
-//! * pipelining with a bounded number of requests in flight.
+//! * pipelining with a bounded number of requests in flight;
+//! * Curator-compatible [`recipes`]: locks, leader election, counters,
+//!   caches, barriers, queues, semaphores.
 //!
 //! ```no_run
 //! # async fn demo() -> rzk_client::Result<()> {
@@ -24,6 +26,7 @@ mod clock;
 mod connect_string;
 mod error;
 mod multi;
+pub mod recipes;
 mod session;
 mod shared;
 mod state;
