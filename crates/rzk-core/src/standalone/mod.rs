@@ -11,6 +11,8 @@
 mod connect;
 mod dispatch;
 mod four_letter;
+#[cfg(test)]
+mod model_tests;
 mod stats;
 #[cfg(test)]
 mod tests;
