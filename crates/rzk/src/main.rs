@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod cli;
 mod server;
 
@@ -23,6 +24,12 @@ enum Command {
         /// A ZooKeeper `zoo.cfg`.
         config: Option<std::path::PathBuf>,
     },
+    /// Load drivers for side-by-side measurements.
+    Bench {
+        /// The workload.
+        #[command(subcommand)]
+        workload: Workload,
+    },
     /// A zkCli.sh-compatible shell:
     /// `rzk cli -server host:port[,…] [-timeout ms] [-r] [command args…]`.
     /// zkCli's own single-dash flags are passed through untouched.
@@ -34,10 +41,43 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum Workload {
+    /// Hold N idle sessions and report the server's RSS (read from /proc).
+    IdleSessions {
+        /// host:port of the server.
+        #[arg(long)]
+        server: String,
+        /// The server's process id (for its RSS).
+        #[arg(long)]
+        pid: u32,
+        /// Sessions to hold.
+        #[arg(long, default_value_t = 10_000)]
+        sessions: usize,
+        /// Seconds to hold them before measuring.
+        #[arg(long, default_value_t = 5)]
+        hold_secs: u64,
+    },
+}
+
 fn main() {
     let rzk = Rzk::parse();
     let code = match rzk.command {
         Command::Server { config } => server::run(config),
+        Command::Bench {
+            workload:
+                Workload::IdleSessions {
+                    server,
+                    pid,
+                    sessions,
+                    hold_secs,
+                },
+        } => bench::idle_sessions(
+            &server,
+            sessions,
+            std::time::Duration::from_secs(hold_secs),
+            pid,
+        ),
         Command::Cli { args } => cli::run(&args),
     };
     std::process::exit(code);

@@ -1,17 +1,18 @@
 //! One client connection: a reader that turns bytes into ordered events
 //! for the core task, and a writer that drains the connection's outbound
-//! queue, batching frames into one flush.
+//! queue, batching frames into one write.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use futures::{SinkExt, StreamExt};
+use bytes::BytesMut;
+use futures::StreamExt;
 use rzk_proto::codec::{FourLetterCommand, FrameCodec, Inbound};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
-use tokio_util::codec::{FramedRead, FramedWrite};
+use tokio_util::codec::{Encoder, FramedRead};
 
 use super::NetConfig;
 use crate::core::ConnId;
@@ -30,7 +31,9 @@ pub(crate) async fn serve(
 ) {
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.into_split();
-    let mut reader = FramedRead::new(rd, FrameCodec::server(cfg.max_frame));
+    // A small start: an idle connection should cost little (the buffer
+    // grows to what a frame needs when one arrives).
+    let mut reader = FramedRead::with_capacity(rd, FrameCodec::server(cfg.max_frame), 64);
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
     let (text_tx, text_rx) = oneshot::channel::<String>();
     let (done_tx, mut done_rx) = oneshot::channel::<()>();
@@ -112,13 +115,13 @@ async fn four_letter_text(
 }
 
 async fn write_loop(
-    wr: OwnedWriteHalf,
+    mut wr: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Outbound>,
     text: oneshot::Receiver<String>,
     done: oneshot::Sender<()>,
     max_frame: usize,
 ) {
-    let mut w = FramedWrite::new(wr, FrameCodec::server(max_frame));
+    let mut codec = FrameCodec::server(max_frame);
     let mut text = text;
     loop {
         let item = tokio::select! {
@@ -128,7 +131,7 @@ async fn write_loop(
             t = &mut text => {
                 // A four-letter word: plain text, no length prefix, then close.
                 if let Ok(t) = t {
-                    let _ = w.get_mut().write_all(t.as_bytes()).await;
+                    let _ = wr.write_all(t.as_bytes()).await;
                 }
                 break;
             }
@@ -137,22 +140,20 @@ async fn write_loop(
         let Some(Outbound::Frame(first)) = item else {
             break;
         };
-        // Batch whatever else is already queued into one flush.
-        if w.feed(first).await.is_err() {
-            break;
-        }
-        let mut ok = true;
-        while let Ok(Outbound::Frame(more)) = rx.try_recv() {
-            if w.feed(more).await.is_err() {
-                ok = false;
-                break;
+        // Batch whatever else is already queued into one write. The batch
+        // buffer lives only for the write, so an idle connection holds none.
+        let mut batch = BytesMut::with_capacity(4 + first.len());
+        let mut ok = codec.encode(first, &mut batch).is_ok();
+        while ok {
+            match rx.try_recv() {
+                Ok(Outbound::Frame(more)) => ok = codec.encode(more, &mut batch).is_ok(),
+                Err(_) => break,
             }
         }
-        if !ok || w.flush().await.is_err() {
+        if !ok || wr.write_all(&batch).await.is_err() {
             break;
         }
     }
-    let _ = w.flush().await;
-    let _ = w.get_mut().shutdown().await;
+    let _ = wr.shutdown().await;
     let _ = done.send(());
 }
