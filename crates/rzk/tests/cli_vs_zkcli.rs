@@ -384,3 +384,57 @@ fn piped_sessions_exit_with_zkclis_status() {
         assert_eq!(rzk_code, code, "rzk {input:?}:\n{rzk_out}");
     }
 }
+
+/// Terminal output without control sequences and carriage returns.
+fn plain(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                // CSI: ESC [ parameters… final letter.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for d in chars.by_ref() {
+                        if d.is_ascii_alphabetic() {
+                            break;
+                        }
+                    }
+                }
+            }
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Interactive use, through a pseudo-terminal (util-linux `script`): the
+/// prompt, completion of a znode path with Tab, pasted lines all run
+/// (rustyline keeps typeahead only with its buffer-redux feature), and a
+/// watch event printed by the line editor's printer.
+#[test]
+fn terminal_session_prompts_completes_and_prints_events() {
+    assert!(
+        Path::new("/usr/bin/script").exists(),
+        "/usr/bin/script is missing: apt-get install -y bsdutils"
+    );
+    let zk = server();
+    let s = zk.connect_string();
+    let mut cmd = Command::new("/usr/bin/script");
+    cmd.args(["-qfc", &format!("{RZK} cli -server {s}"), "/dev/null"]);
+    let input = "create /tty\ncreate /tty/kid\nls /tt\t\nls -w /tty\ncreate /tty/c\nquit\n";
+    let (text, _) = run(cmd, input, "rzk-tty");
+    let text = plain(&text);
+    for expected in [
+        &format!("[zk: {s}(CONNECTED) 0] ") as &str,
+        "[zk: ",
+        "(CONNECTED) 2] ls /tty\n[kid]\n",
+        "Created /tty/c",
+        "WatchedEvent state:SyncConnected type:NodeChildrenChanged path:/tty",
+        "(CONNECTED) 5] quit",
+        "WatchedEvent state:Closed type:None path:null",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+    }
+}
