@@ -37,155 +37,7 @@ const RUN_LIMIT: Duration = Duration::from_secs(120);
 /// without the pause whether it prints is a race in zkCli. No
 /// `removewatches` removes two kinds at once: zkCli's order for those comes
 /// from a hash map.
-const SCRIPT: &str = r#"ls /
-ls -s /
-create /t
-create /t/a adata
-create -e /t/eph edata
-create -s /t/seq- x
-create -c /t/cont
-create -t 600000 /t/ttl x
-create -t abc /t/bad
-create -t 0 /t/bad
-create -c -e /t/bad
-create -t 5 -e /t/bad
-create /t/a again
-create /t/nope/child
-create /t/eph/child
-create /t/acl x world:anyone:cdrwa,ip:127.0.0.1:r
-create /t/badacl x foo:bar
-create /t/permacl x world:anyone:rq
-create t/relative
-create /t/q "a b"
-create
-get /t/q
-get /t/none
-get -s /t/a
-get
-set /t/a two
-set -s /t/a three
-set -v 1 /t/a four
-set -v 99 /t/a five
-set /t/a
-set -v
-stat /t/a
-stat /t/none
-getAcl /t/acl
-getAcl -s /t/a
-getAcl /t/none
-setAcl /t/a world:anyone:cdrwa
-setAcl -s /t/a world:anyone:cdrwa
-setAcl -v 7 /t/a world:anyone:cdrwa
-setAcl -R /t world:anyone:cdrwa
-setAcl /t/none world:anyone:r
-ls -R /t
-ls /t/none
-ls -x /t
-ls
-ls -sw /t/acl
-ls -?
-ls /t/acl watch
-get /t/q watch
-stat /t/q extra
-ls -- /t/a
-set /t/a -1
-ls -R /t/none
-create -e
-create -s /t/
-create /t/a/
-get /t//a
-create /t/q2 'x y'
-get "/t/q2"
-create /t/nul
-get -s /t/nul
-create /t/secret x digest:u:abc:rw
-getAcl /t/secret
-setAcl /t/a
-removewatches /t/nowatch
-reconfig
-reconfig -remove 2
-reconfig -members server.1=127.0.0.1:1:2;3 -add x
-printwatches foo
-printwatches
-printwatches on
-delete /t/q2 5
-delete /t
-delete -v 5 /t/q
-delete /t/q
-delete /t/q
-deleteall /t/none
-addauth digest user:pass
-whoami
-create /t/authed x auth::cdrwa
-getAcl /t/authed
-getAllChildrenNumber /t
-getAllChildrenNumber /t/none
-getEphemerals
-getEphemerals /t
-getEphemerals /nothing
-sync /t
-sync bad
-config
-config -s
-config -c
-printwatches
-ls -w /t
-create /t/w1
-get -w /t/a
-set /t/a six
-stat -w /t/w1
-delete /t/w1
-addWatch -m PERSISTENT /t/a
-set /t/a seven
-removewatches /t/a
-removewatches /t/a
-addWatch -m FOO /t
-addWatch -m PERSISTENT_RECURSIVE /t
-create /t/b
-removewatches /t -a
-get -w /t/a
-removewatches /t/a -d
-ls -w /t
-removewatches /t -c
-sync /
-printwatches off
-ls -w /t
-create /t/c
-sync /
-printwatches on
-printwatches
-setquota -n 5 /t
-setquota -b 100 /t
-setquota -N 10 -B 1000 /t
-setquota -n 0 /t
-setquota -n 2 /t/a
-setquota -n 2 /t/none
-setquota /t
-setquota -n 2 /zookeeper/quota/x
-listquota /t
-listquota /t/none
-ls -R /zookeeper/quota
-delquota -n /t
-listquota /t
-delquota /t
-listquota /t
-delquota /t
-deleteall -b 2 /t
-ls /
-foo
-   
-history
-redo 2
-redo 999
-ls /
-close
-ls /
-history
-connect {server}
-whoami
-ls /
-quit
-"#;
+const SCRIPT: &str = include_str!("fixtures/session.zk");
 
 fn server() -> ApacheZk {
     ApacheZk::start().unwrap_or_else(|e| panic!("{e}"))
@@ -475,5 +327,47 @@ fn terminal_session_prompts_completes_and_prints_events() {
         "WatchedEvent state:Closed type:None path:null",
     ] {
         assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+    }
+}
+
+/// The server goes away and comes back within the session timeout: zkCli
+/// and rzk, connected at the same time, both print Disconnected, then
+/// SyncConnected for the same session, and go on.
+#[test]
+fn server_restart_prints_disconnected_then_reconnects_like_zkcli() {
+    zkcli();
+    let mut zk = server();
+    let s = zk.connect_string();
+    // The pauses give the test time to restart the server (bounded by
+    // ApacheZk's own readiness wait) before the last command.
+    let input = |node: &str| {
+        format!(
+            "create {node} x\n{}get {node}\nquit\n",
+            "{pause}\n".repeat(6)
+        )
+    };
+    let shells = [
+        (zkcli_cmd(&s, &[]), input("/zk"), "zkcli-restart"),
+        (rzk_cmd(&s, &[]), input("/rzk"), "rzk-restart"),
+    ]
+    .map(|(cmd, input, tag)| std::thread::spawn(move || run(cmd, &input, tag)));
+    // Both have connected and created their node well within this.
+    std::thread::sleep(PAUSE * 2);
+    zk.restart().unwrap_or_else(|e| panic!("{e}"));
+    let expected: Vec<String> = [
+        "SyncConnected type:None",
+        "Disconnected type:None",
+        "SyncConnected type:None",
+        "Closed type:None",
+    ]
+    .iter()
+    .map(|e| format!("WatchedEvent state:{e} path:null"))
+    .collect();
+    for (shell, node) in shells.into_iter().zip(["/zk", "/rzk"]) {
+        let (text, code) = shell.join().unwrap();
+        let (lines, events) = normalise(&text, &s);
+        assert_eq!(events, expected, "{text}");
+        assert_eq!(lines, [format!("Created {node}"), "x".into()], "{text}");
+        assert_eq!(code, 0, "{text}");
     }
 }
