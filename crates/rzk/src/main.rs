@@ -30,10 +30,15 @@ enum Command {
         #[command(subcommand)]
         workload: Workload,
     },
-    /// A zkCli.sh-compatible shell:
-    /// `rzk cli -server host:port[,…] [-timeout ms] [-r] [command args…]`.
-    /// zkCli's own single-dash flags are passed through untouched.
-    #[command(disable_help_flag = true)]
+    /// A ZooKeeper shell compatible with zkCli.sh.
+    ///
+    /// rzk cli [-server host:port[,…][/chroot]] [-timeout ms] [-r] [command args…]
+    ///
+    /// With a command: runs it, prints what zkCli prints and exits with
+    /// zkCli's status. Without: reads commands from standard input, one per
+    /// line, or on a terminal interactively, with line editing, history and
+    /// znode path completion. Type `help` (an unknown command) for the
+    /// command list, as in zkCli.
     Cli {
         /// zkCli flags, then an optional command and its arguments.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]

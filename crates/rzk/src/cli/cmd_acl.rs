@@ -1,6 +1,7 @@
 //! ACL and identity commands: getAcl, setAcl, addauth, whoami.
 
 use bytes::Bytes;
+use futures::FutureExt;
 use rzk_client::{Error, ErrorCode};
 
 use super::acl;
@@ -102,7 +103,10 @@ fn keeper_text(e: &Error, path: &str) -> String {
 }
 
 /// `addauth scheme auth`. zkCli sends the credentials and returns at once;
-/// a rejection shows up as an AuthFailed event, so nothing is printed here.
+/// a rejection shows up as an AuthFailed event and fails the commands sent
+/// after it, so nothing is printed here. To keep that order, the request is
+/// queued to the session here (the first poll sends it) and its answer
+/// awaited in the background.
 pub async fn add_auth(s: &Session, words: Vec<String>) -> Result<(), CliError> {
     let p = parse(&NONE, &words)?;
     let Some(scheme) = p.args.get(1) else {
@@ -113,7 +117,12 @@ pub async fn add_auth(s: &Session, words: Vec<String>) -> Result<(), CliError> {
         .get(2)
         .map(|a| Bytes::from(a.clone().into_bytes()))
         .unwrap_or_default();
-    let _ = s.client.add_auth(scheme, auth).await;
+    let client = s.client.clone();
+    let scheme = scheme.clone();
+    let mut answer = Box::pin(async move { client.add_auth(&scheme, auth).await });
+    if (&mut answer).now_or_never().is_none() {
+        tokio::spawn(answer);
+    }
     Ok(())
 }
 

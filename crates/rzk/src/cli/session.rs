@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use rzk_client::{Client, EventType, KeeperState, SessionState, WatchedEvent};
+use futures::FutureExt;
+use rzk_client::{Client, EventType, KeeperState, PersistentWatch, SessionState, WatchedEvent};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -94,6 +95,8 @@ pub struct Session {
     book: Arc<Mutex<WatchBook>>,
     events: mpsc::UnboundedSender<Printable>,
     states: JoinHandle<()>,
+    /// Flush requests, answered by the notification forwarder.
+    flushes: mpsc::UnboundedSender<oneshot::Sender<()>>,
 }
 
 fn lock(book: &Mutex<WatchBook>) -> MutexGuard<'_, WatchBook> {
@@ -124,20 +127,32 @@ impl Session {
             events.clone(),
             book.clone(),
         ));
-        let mut notes = client.notifications();
-        let (tx, book2) = (events.clone(), book.clone());
-        tokio::spawn(async move {
-            while let Some(ev) = notes.next_event().await {
-                lock(&book2).fired(&ev);
-                let _ = tx.send(Printable::Event(ev));
-            }
-        });
+        let (flushes, flush_rx) = mpsc::unbounded_channel();
+        tokio::spawn(forward_notifications(
+            client.notifications(),
+            flush_rx,
+            events.clone(),
+            book.clone(),
+        ));
         Ok(Self {
             client,
             book,
             events,
             states,
+            flushes,
         })
+    }
+
+    /// Waits (bounded) until every notification received so far has been
+    /// printed. A command's notifications arrive before its reply, so after
+    /// the reply this puts them right after the command's output.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.flushes.send(tx).is_err() {
+            // The session is over; only the printer's queue is left.
+            return flush(&self.events).await;
+        }
+        let _ = tokio::time::timeout(FLUSH_LIMIT, rx).await;
     }
 
     /// Whether commands may run (Java `getState().isAlive()`).
@@ -174,6 +189,41 @@ pub async fn flush(events: &mpsc::UnboundedSender<Printable>) {
     let (tx, rx) = oneshot::channel();
     if events.send(Printable::Flush(tx)).is_ok() {
         let _ = tokio::time::timeout(FLUSH_LIMIT, rx).await;
+    }
+}
+
+/// Moves the server's notifications to the printer, updating the watch
+/// record. A flush request is answered only after every notification
+/// already received has been passed on, so it cannot overtake one.
+async fn forward_notifications(
+    mut notes: PersistentWatch,
+    mut flushes: mpsc::UnboundedReceiver<oneshot::Sender<()>>,
+    events: mpsc::UnboundedSender<Printable>,
+    book: Arc<Mutex<WatchBook>>,
+) {
+    let forward = |ev: WatchedEvent| {
+        lock(&book).fired(&ev);
+        let _ = events.send(Printable::Event(ev));
+    };
+    loop {
+        tokio::select! {
+            biased;
+            ev = notes.next_event() => match ev {
+                Some(ev) => forward(ev),
+                None => return,
+            },
+            req = flushes.recv() => {
+                while let Some(Some(ev)) = notes.next_event().now_or_never() {
+                    forward(ev);
+                }
+                match req {
+                    Some(done) => {
+                        let _ = events.send(Printable::Flush(done));
+                    }
+                    None => return,
+                }
+            }
+        }
     }
 }
 

@@ -137,7 +137,7 @@ impl Shell {
                     Some(s.client.clone());
                 self.session = Some(s);
                 // The "SyncConnected" event comes before any command output.
-                flush(&self.events).await;
+                self.flush().await;
                 Ok(())
             }
             Err(e) => Err(CliError::new(keeper_message(&e, None))),
@@ -166,6 +166,14 @@ impl Shell {
             .unwrap_or(Err(Error::ConnectionLoss))
     }
 
+    /// Prints every event received so far.
+    async fn flush(&self) {
+        match &self.session {
+            Some(s) => s.flush().await,
+            None => flush(&self.events).await,
+        }
+    }
+
     async fn close_session(&mut self) {
         if let Some(s) = self.session.take() {
             s.close().await;
@@ -178,7 +186,7 @@ impl Shell {
     /// prints none; rzk still closes, so ephemerals go now rather than at
     /// session expiry.
     pub async fn finish(&mut self) {
-        flush(&self.events).await;
+        self.flush().await;
         self.print_watches.store(false, Ordering::Relaxed);
         self.close_session().await;
     }
@@ -199,9 +207,9 @@ impl Shell {
     /// `processCmd`: runs a command, prints its failure, records the status.
     pub async fn process_cmd(&mut self, words: Vec<String>) -> Flow {
         let result = self.process_zk_cmd(words).await;
-        // Watch events the command caused were queued before its reply
-        // arrived; print them now, after its output.
-        flush(&self.events).await;
+        // Watch events the command caused arrived before its reply; print
+        // them now, after its output.
+        self.flush().await;
         match result {
             Ok(Flow::Quit) => Flow::Quit,
             Ok(Flow::Continue) => {
