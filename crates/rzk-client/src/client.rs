@@ -21,6 +21,17 @@ use crate::state::SessionState;
 use crate::watch::{OneShotWatch, PersistentWatch};
 use crate::watches::OneShotKind;
 
+/// A reply as it came off the wire (see [`Client::raw`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawReply {
+    /// The ReplyHeader's zxid.
+    pub zxid: i64,
+    /// The ReplyHeader's error code (0 for success).
+    pub err: i32,
+    /// The body (empty when `err` is not 0).
+    pub body: Bytes,
+}
+
 /// How to connect.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -663,12 +674,17 @@ impl Client {
         Ok(op)
     }
 
-    /// Sends a request body as-is and returns the raw reply code and body.
-    /// For tools (differential tests, the shell) that need the wire
-    /// answer, not an interpretation of it. Paths are not chrooted.
-    pub async fn raw(&self, request: Request) -> Result<(i32, Bytes)> {
+    /// Sends a request body as-is and returns the reply as it came: the
+    /// header's zxid and error code, and the body. For tools (differential
+    /// tests) that need the wire answer, not an interpretation of it. Paths
+    /// are not chrooted.
+    pub async fn raw(&self, request: Request) -> Result<RawReply> {
         let reply = self.call(request, None).await?;
-        Ok((reply.err, reply.body))
+        Ok(RawReply {
+            zxid: reply.zxid,
+            err: reply.err,
+            body: reply.body,
+        })
     }
 
     /// Closes the session: closeSession, then the connection. Ephemerals go

@@ -33,7 +33,7 @@ mod state;
 mod watch;
 mod watches;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, RawReply};
 pub use connect_string::ConnectString;
 pub use error::{Error, Result};
 pub use multi::Transaction;

@@ -461,6 +461,7 @@ fn on_frame(
             match p.reply {
                 PendingReply::Call(tx) => {
                     let _ = tx.send(Ok(Reply {
+                        zxid: header.zxid,
                         err: header.err,
                         body: r.read_rest(),
                     }));

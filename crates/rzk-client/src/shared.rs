@@ -115,6 +115,7 @@ impl Shared {
 /// A raw reply: header fields and the undecoded body.
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
+    pub zxid: i64,
     pub err: i32,
     pub body: Bytes,
 }

@@ -176,12 +176,23 @@ pub async fn run(a: &str, b: &str, cfg: &Config) -> Result<(), RunError> {
                 let code = request.opcode();
                 let ra = sa.clients[*session].raw(request.clone()).await;
                 let rb = sb.clients[*session].raw(request.clone()).await;
+                // The header's zxid too: both servers start empty, so every
+                // write must consume the same zxids and every read report
+                // the same last one.
                 let ta = match ra {
-                    Ok((err, body)) => normalize::reply(code, err, &body, &sa),
+                    Ok(r) => format!(
+                        "zxid={:#x} {}",
+                        r.zxid,
+                        normalize::reply(code, r.err, &r.body, &sa)
+                    ),
                     Err(e) => format!("client error: {e}"),
                 };
                 let tb = match rb {
-                    Ok((err, body)) => normalize::reply(code, err, &body, &sb),
+                    Ok(r) => format!(
+                        "zxid={:#x} {}",
+                        r.zxid,
+                        normalize::reply(code, r.err, &r.body, &sb)
+                    ),
                     Err(e) => format!("client error: {e}"),
                 };
                 if cfg.trace {

@@ -41,6 +41,8 @@ impl RequestEngine {
             None => self.read_inner(conn, caller, request, &mut notifications),
         };
         let reply = match result {
+            // Java answers sasl with zxid 0 in the header, as it does auth.
+            Ok(response @ Response::Sasl(_)) => Reply::ok(0, response),
             Ok(response) => Reply::ok(zxid, response),
             Err(ErrorCode::Unimplemented) => Reply {
                 disposition: Disposition::ReplyThenClose,
@@ -98,6 +100,10 @@ impl RequestEngine {
                     .tree
                     .ephemerals_with_prefix(caller.session, r.prefix_path.as_deref()),
             }),
+            // No SASL provider is configured: Java's processSasl meets a
+            // null SASL server, logs, and answers success with a null token
+            // (the client then gives up on SASL), so rzk does the same.
+            Request::Sasl(_) => Response::Sasl(rzk_proto::client::SetSaslResponse { token: None }),
             Request::WhoAmI => Response::WhoAmI(WhoAmIResponse {
                 client_info: self.auth.who_am_i(caller.auth),
             }),

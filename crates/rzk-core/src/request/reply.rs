@@ -47,6 +47,8 @@ pub enum Response {
     WhoAmI(WhoAmIResponse),
     /// addWatch (106): a 4-byte `ErrorResponse(0)`.
     AddWatch(ErrorResponse),
+    /// sasl (102): the server's token.
+    Sasl(rzk_proto::client::SetSaslResponse),
 }
 
 /// What happens to the connection once the reply is decided.
@@ -125,6 +127,7 @@ impl Reply {
             Response::Ephemerals(r) => encode_reply(&h, Some(r)),
             Response::WhoAmI(r) => encode_reply(&h, Some(r)),
             Response::AddWatch(r) => encode_reply(&h, Some(r)),
+            Response::Sasl(r) => encode_reply(&h, Some(r)),
         }
     }
 }
