@@ -136,6 +136,14 @@ pub async fn config(s: &Session, words: Vec<String>) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Commons CLI's complaint about an option given without its value.
+fn missing_value(option: &str) -> CliError {
+    CliError::new(format!(
+        "org.apache.commons.cli.MissingArgumentException: Missing argument for option: {}",
+        option.trim_start_matches('-')
+    ))
+}
+
 /// `reconfig [-s] [-v version] [-file path | -members …] [-add …] [-remove …]`.
 /// Its options are words, not letters, so it has its own small parser.
 pub async fn reconfig(s: &Session, words: Vec<String>) -> Result<(), CliError> {
@@ -144,14 +152,7 @@ pub async fn reconfig(s: &Session, words: Vec<String>) -> Result<(), CliError> {
         (false, None, None, None, None, None);
     let mut it = words.iter().skip(1);
     while let Some(w) = it.next() {
-        let mut value = || {
-            it.next().cloned().ok_or_else(|| {
-                CliError::new(format!(
-            "org.apache.commons.cli.MissingArgumentException: Missing argument for option: {}",
-            w.trim_start_matches('-')
-        ))
-            })
-        };
+        let mut value = || it.next().cloned().ok_or_else(|| missing_value(w));
         match w.as_str() {
             "-s" => stat = true,
             "-v" => version = Some(value()?),

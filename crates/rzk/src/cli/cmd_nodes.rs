@@ -360,3 +360,49 @@ pub async fn deleteall(s: &Session, words: Vec<String>) -> Result<(), CliError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(line: &str) -> Result<(CreateMode, Option<i64>), String> {
+        let words: Vec<String> = line.split(' ').map(String::from).collect();
+        let p = parse(&CREATE, &words).map_err(|e| e.message)?;
+        create_mode(&p).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn create_flags_map_to_modes_as_in_zkcli() {
+        assert_eq!(mode("create /a").unwrap(), (CreateMode::Persistent, None));
+        assert_eq!(
+            mode("create -e -s /a").unwrap().0,
+            CreateMode::EphemeralSequential
+        );
+        assert_eq!(mode("create -c /a").unwrap().0, CreateMode::Container);
+        assert_eq!(
+            mode("create -s -t 10 /a").unwrap(),
+            (CreateMode::PersistentSequentialWithTtl, Some(10))
+        );
+        assert_eq!(
+            mode("create -c -s /a").unwrap_err(),
+            "-c cannot be combined with -s or -e. Containers cannot be ephemeral or sequential."
+        );
+        assert_eq!(
+            mode("create -t x /a").unwrap_err(),
+            "-t argument must be a long value"
+        );
+        assert_eq!(
+            mode("create -t 5 -e /a").unwrap_err(),
+            "TTLs cannot be used with Ephemeral znodes"
+        );
+        assert_eq!(
+            mode("create -t 5 -c /a").unwrap_err(),
+            "TTLs cannot be used with Container znodes"
+        );
+        assert_eq!(
+            mode("create -t 0 /a").unwrap_err(),
+            "ttl must be positive and cannot be larger than: 1099511627775"
+        );
+        assert!(mode("create -t 1099511627776 /a").is_err());
+    }
+}

@@ -35,7 +35,8 @@
 //! * A line of only quote characters: zkCli's parser keeps the previous
 //!   command and runs it again; rzk reports "No command entered".
 //! * `version` names rzk; there is no "JLine support is …" banner line;
-//!   `-client-configuration` is accepted and ignored.
+//!   `-client-configuration` is accepted and ignored; `rzk cli -h/--help`
+//!   prints rzk's help (zkCli would ignore the flag and start a shell).
 
 mod acl;
 mod cmd_acl;

@@ -27,7 +27,11 @@ const FLUSH_LIMIT: Duration = Duration::from_secs(5);
 pub enum Printable {
     /// An event to print (if printwatches is on).
     Event(WatchedEvent),
-    /// Answered once everything sent before it has been printed.
+    /// A command starts: keep events until the next `Flush`, so they come
+    /// after the command's own output.
+    Hold,
+    /// Prints what is held, then is answered: everything sent before it
+    /// has been printed.
     Flush(oneshot::Sender<()>),
 }
 
@@ -56,19 +60,34 @@ pub fn spawn_printer(
 ) -> mpsc::UnboundedSender<Printable> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Printable>();
     tokio::spawn(async move {
+        let print = |ev: &WatchedEvent| {
+            // printwatches is read when the event is printed, as zkCli's
+            // watcher reads it when it runs.
+            if !print_watches.load(Ordering::Relaxed) {
+                return;
+            }
+            // Java's printMessage prints "\n" + message, twice.
+            let text = format!("\nWATCHER::\n\n{}\n", event_line(ev));
+            let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
+            match sink.as_mut() {
+                Some(print) => print(text),
+                None => output::out_raw(&text),
+            }
+        };
+        let mut held: Option<Vec<WatchedEvent>> = None;
         while let Some(p) = rx.recv().await {
             match p {
-                Printable::Event(ev) if print_watches.load(Ordering::Relaxed) => {
-                    // Java's printMessage prints "\n" + message, twice.
-                    let text = format!("\nWATCHER::\n\n{}\n", event_line(&ev));
-                    let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
-                    match sink.as_mut() {
-                        Some(print) => print(text),
-                        None => output::out_raw(&text),
-                    }
+                Printable::Event(ev) => match held.as_mut() {
+                    Some(queue) => queue.push(ev),
+                    None => print(&ev),
+                },
+                Printable::Hold => {
+                    held.get_or_insert_with(Vec::new);
                 }
-                Printable::Event(_) => {}
                 Printable::Flush(done) => {
+                    for ev in held.take().unwrap_or_default() {
+                        print(&ev);
+                    }
                     let _ = done.send(());
                 }
             }

@@ -206,6 +206,7 @@ impl Shell {
 
     /// `processCmd`: runs a command, prints its failure, records the status.
     pub async fn process_cmd(&mut self, words: Vec<String>) -> Flow {
+        let _ = self.events.send(Printable::Hold);
         let result = self.process_zk_cmd(words).await;
         // Watch events the command caused arrived before its reply; print
         // them now, after its output.
