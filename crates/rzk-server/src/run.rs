@@ -69,6 +69,7 @@ pub fn standalone_config(cfg: &ServerConfig) -> Result<StandaloneConfig, RunErro
     };
     core.extended_types = cfg.tunables.extended_types_enabled;
     core.compat = compat(cfg)?;
+    core.enforce_quota = cfg.tunables.enforce_quota;
     Ok(core)
 }
 

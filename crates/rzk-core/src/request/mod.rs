@@ -34,9 +34,7 @@
 //! * a multi sub-op that fails while *applying* (a replay over a fuzzy
 //!   snapshot; no client is waiting) is reported as an error result;
 //! * a top-level check (3.8.0 mode) replies with no body: ZooKeeper's
-//!   SetDataResponse with a null Stat cannot be serialised;
-//! * hard quotas (`zookeeper.enforceQuota`, off by default) are not
-//!   enforced.
+//!   SetDataResponse with a null Stat cannot be serialised.
 
 mod apply;
 pub mod compat;
@@ -140,6 +138,9 @@ pub struct RequestEngine {
     last_processed_zxid: i64,
     /// The applied tree's digest (wrapping sum of node digests).
     tree_digest: u64,
+    /// `zookeeper.enforceQuota`: refuse creates and setData past a hard
+    /// quota limit (QuotaExceeded). Off by default, as in ZooKeeper.
+    enforce_quota: bool,
 }
 
 impl Default for RequestEngine {
@@ -169,6 +170,7 @@ impl RequestEngine {
             pending: Outstanding::default(),
             last_processed_zxid: 0,
             tree_digest,
+            enforce_quota: false,
         }
     }
 
@@ -192,7 +194,27 @@ impl RequestEngine {
         &self.auth
     }
 
-    /// The version switches.
+    /// Turns hard-quota enforcement (`zookeeper.enforceQuota`) on or off.
+    pub fn set_enforce_quota(&mut self, on: bool) {
+        self.enforce_quota = on;
+    }
+
+    /// `zookeeper.enforceQuota=true`'s check for a change of `count_diff`
+    /// nodes and `bytes_diff` bytes under `path` (QuotaExceeded past a hard
+    /// limit; nothing when enforcement is off).
+    pub(crate) fn check_quota(
+        &self,
+        path: &str,
+        bytes_diff: i64,
+        count_diff: i64,
+    ) -> Result<(), rzk_proto::codes::ErrorCode> {
+        if self.enforce_quota && !self.tree.quota_allows(path, bytes_diff, count_diff) {
+            return Err(rzk_proto::codes::ErrorCode::QuotaExceeded);
+        }
+        Ok(())
+    }
+
+    /// The version switches this engine follows.
     pub fn compat(&self) -> Compat {
         self.compat
     }

@@ -374,8 +374,8 @@ impl RequestEngine {
         Ok(SubTxn::DeleteContainer(DeleteTxn { path: p.to_owned() }))
     }
 
-    /// setData (§3.2 row 3). The quota hook passes: hard quotas are only
-    /// enforced with `zookeeper.enforceQuota=true`, off by default.
+    /// setData (§3.2 row 3). Hard quotas are checked (before the version)
+    /// only with `zookeeper.enforceQuota=true`, off by default.
     pub(crate) fn prep_set_data(
         &mut self,
         caller: &Caller,
@@ -386,6 +386,8 @@ impl RequestEngine {
         validate(&r.path)?;
         let found = self.lookup(&r.path)?;
         self.check(&found.node.acl, perms::WRITE, caller)?;
+        let len = |d: &Option<bytes::Bytes>| d.as_ref().map_or(0, |d| d.len() as i64);
+        self.check_quota(&r.path, len(&r.data) - len(&found.node.data), 0)?;
         let version = check_and_inc(found.node.stat.version, r.version)?;
         let mut node = found.node;
         node.stat.version = version;

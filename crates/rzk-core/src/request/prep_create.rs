@@ -124,8 +124,8 @@ impl RequestEngine {
             return Err(ErrorCode::BadArguments);
         }
         let new_cversion = parent_cversion.wrapping_add(1);
-        // Quota hook: hard quotas are enforced only with
-        // zookeeper.enforceQuota=true (default false); not implemented.
+        // Hard quotas, only with zookeeper.enforceQuota=true (default false).
+        self.check_quota(&full, req.data.as_ref().map_or(0, |d| d.len() as i64), 1)?;
         let data = req.data.clone();
         let sub = match op {
             OpCode::CreateContainer => SubTxn::CreateContainer(CreateContainerTxn {

@@ -54,6 +54,8 @@ pub struct StandaloneConfig {
     /// Childless containers that never had a child are reaped after this
     /// long (`znode.container.maxNeverUsedIntervalMs`; 0 = never).
     pub container_max_never_used_ms: i64,
+    /// Refuse writes past hard quota limits (`enforceQuota`, default off).
+    pub enforce_quota: bool,
 }
 
 impl StandaloneConfig {
@@ -67,6 +69,7 @@ impl StandaloneConfig {
             container_check_interval_ms: 60_000,
             container_max_per_check: 10_000,
             container_max_never_used_ms: 0,
+            enforce_quota: false,
         }
     }
 }
@@ -128,7 +131,8 @@ impl Standalone {
 
     /// A server over a tree loaded from disk.
     pub fn with_tree(cfg: StandaloneConfig, tree: DataTree, now: Now) -> Self {
-        let engine = RequestEngine::new(tree, cfg.auth.clone(), cfg.compat);
+        let mut engine = RequestEngine::new(tree, cfg.auth.clone(), cfg.compat);
+        engine.set_enforce_quota(cfg.enforce_quota);
         let sessions = SessionTracker::new(cfg.sessions, STANDALONE_SERVER_ID, now.mono_ms);
         Self {
             next_container_check: now.mono_ms + cfg.container_check_interval_ms,

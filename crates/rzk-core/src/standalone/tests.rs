@@ -398,3 +398,44 @@ fn four_letter_texts_have_zookeepers_shape() {
         "0 connections watching 0 paths\nTotal watches:0\n"
     );
 }
+
+/// §3.12: with enforceQuota a create past a hard count limit is refused
+/// with QuotaExceeded (and consumes a zxid, as every failed write does).
+#[test]
+fn hard_quotas_are_enforced_when_enabled() {
+    let tick = NonZeroU32::new(2000).unwrap();
+    let mut cfg = StandaloneConfig::with_tick_time(tick);
+    cfg.enforce_quota = true;
+    let mut s = Standalone::new(cfg, now(0));
+    connect(&mut s, 1, 0);
+    let mk = |path: &str, data: &'static [u8]| Request::Create {
+        opcode: OpCode::Create,
+        request: CreateRequest {
+            path: path.into(),
+            data: Some(Bytes::from_static(data)),
+            acl: Acl::open_unsafe(),
+            flags: 0,
+        },
+    };
+    for (i, (p, d)) in [
+        ("/q", &b""[..]),
+        ("/zookeeper/quota/q", b""),
+        (
+            "/zookeeper/quota/q/zookeeper_limits",
+            b"count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=2",
+        ),
+        ("/zookeeper/quota/q/zookeeper_stats", b"count=0,bytes=0"),
+        ("/q/a", b""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = call(&mut s, 1, i as i32 + 1, &mk(p, d), 1);
+        assert_eq!(header(&sends(&out, 1)[0]).0.err, 0, "{p}");
+    }
+    let out = call(&mut s, 1, 9, &mk("/q/b", b""), 2);
+    assert_eq!(
+        header(&sends(&out, 1)[0]).0.err,
+        ErrorCode::QuotaExceeded.code()
+    );
+}

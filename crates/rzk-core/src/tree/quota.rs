@@ -46,26 +46,72 @@ fn trim_quota_path(p: &str) -> &str {
     p.strip_prefix(path::QUOTA).unwrap_or(p)
 }
 
-/// Parses a stats value (`count=N,bytes=M[=;…]`), as `StatsTrack` does.
-fn parse_stats(data: Option<&Bytes>) -> (i64, i64) {
+/// A quota value as `StatsTrack` reads it: `count=N,bytes=M` and, from
+/// 3.7, `=;byteHardLimit=B;countHardLimit=C`; -1 where unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Track {
+    count: i64,
+    bytes: i64,
+    count_hard: i64,
+    bytes_hard: i64,
+}
+
+fn parse_track(data: Option<&Bytes>) -> Track {
     let text = data
         .map(|d| String::from_utf8_lossy(d).into_owned())
         .unwrap_or_default();
-    let (mut count, mut bytes) = (-1, -1);
+    let mut t = Track {
+        count: -1,
+        bytes: -1,
+        count_hard: -1,
+        bytes_hard: -1,
+    };
     for part in text.split([',', ';']) {
         let mut kv = part.splitn(2, '=');
         let (k, v) = (kv.next().unwrap_or(""), kv.next().unwrap_or(""));
-        let v = v.trim_end_matches('=').parse::<i64>().ok();
-        match (k.trim(), v) {
-            ("count", Some(v)) => count = v,
-            ("bytes", Some(v)) => bytes = v,
+        let Ok(v) = v.trim_end_matches('=').parse::<i64>() else {
+            continue;
+        };
+        match k.trim() {
+            "count" => t.count = v,
+            "bytes" => t.bytes = v,
+            "countHardLimit" => t.count_hard = v,
+            "byteHardLimit" => t.bytes_hard = v,
             _ => {}
         }
     }
-    (count, bytes)
+    t
+}
+
+/// Parses a stats value (`count=N,bytes=M[=;…]`): (count, bytes).
+fn parse_stats(data: Option<&Bytes>) -> (i64, i64) {
+    let t = parse_track(data);
+    (t.count, t.bytes)
 }
 
 impl DataTree {
+    /// `PrepRequestProcessor.checkQuota` with `zookeeper.enforceQuota=true`:
+    /// whether adding `count_diff` nodes and `bytes_diff` bytes under `path`
+    /// stays within the *hard* limits of the governing (deepest) quota.
+    /// Soft limits only make ZooKeeper log, so they never refuse.
+    pub fn quota_allows(&self, path: &str, bytes_diff: i64, count_diff: i64) -> bool {
+        let Some(prefix) = self.quotas.max_prefix(path) else {
+            return true;
+        };
+        let node_data = |name: &str| {
+            let p = format!("{}{prefix}/{name}", path::QUOTA);
+            self.find(&p)
+                .and_then(|id| self.nodes.get(id))
+                .map(|n| parse_track(n.data.as_ref()))
+        };
+        let (Some(limits), Some(usage)) = (node_data(LIMIT_NODE), node_data(STAT_NODE)) else {
+            return true;
+        };
+        let over = |diff: i64, used: i64, hard: i64| diff != 0 && hard > -1 && used + diff > hard;
+        !over(count_diff, usage.count, limits.count_hard)
+            && !over(bytes_diff, usage.bytes, limits.bytes_hard)
+    }
+
     /// After a create of `path` with `bytes` of data.
     pub(super) fn quota_after_create(&mut self, path: &str, bytes: i64) {
         if let Some((parent, name)) = path.rsplit_once('/') {
@@ -220,6 +266,53 @@ mod tests {
             "count=2,bytes=3",
             "no limits node, no tracking"
         );
+    }
+
+    /// §3.12: hard limits refuse (with enforceQuota), soft limits do not.
+    #[test]
+    fn hard_limits_refuse_and_soft_limits_do_not_3_12() {
+        let mut t = DataTree::default();
+        create(&mut t, "/h", b"", 1);
+        create(&mut t, "/zookeeper/quota/h", b"", 2);
+        create(
+            &mut t,
+            "/zookeeper/quota/h/zookeeper_limits",
+            b"count=-1,bytes=-1=;byteHardLimit=10;countHardLimit=2",
+            3,
+        );
+        create(
+            &mut t,
+            "/zookeeper/quota/h/zookeeper_stats",
+            b"count=0,bytes=0",
+            4,
+        );
+        assert!(t.quota_allows("/h/a", 3, 1), "2nd node of 2");
+        create(&mut t, "/h/a", b"abc", 5);
+        assert!(
+            !t.quota_allows("/h/b", 0, 1),
+            "a 3rd node exceeds countHardLimit=2"
+        );
+        assert!(
+            !t.quota_allows("/h/a", 8, 0),
+            "11 bytes exceed byteHardLimit=10"
+        );
+        assert!(t.quota_allows("/h/a", 7, 0));
+        assert!(t.quota_allows("/other", 100, 1), "outside the quota");
+        create(&mut t, "/s", b"", 6);
+        create(&mut t, "/zookeeper/quota/s", b"", 7);
+        create(
+            &mut t,
+            "/zookeeper/quota/s/zookeeper_limits",
+            b"count=1,bytes=1",
+            8,
+        );
+        create(
+            &mut t,
+            "/zookeeper/quota/s/zookeeper_stats",
+            b"count=0,bytes=0",
+            9,
+        );
+        assert!(t.quota_allows("/s/x", 100, 5), "soft limits only log");
     }
 
     #[test]
