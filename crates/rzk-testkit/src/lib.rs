@@ -32,15 +32,6 @@ const JARS: &[&str] = &[
     "/usr/share/java/slf4j-simple.jar",
 ];
 
-/// A running Apache ZooKeeper 3.8 standalone server.
-#[derive(Debug)]
-pub struct ApacheZk {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-    properties: Vec<String>,
-}
-
 /// Extra `zoo.cfg` lines and JVM system properties for a test server.
 #[derive(Debug, Clone, Default)]
 pub struct ZkOptions {
@@ -92,42 +83,30 @@ fn wait_ready(port: u16, limit: Duration) -> bool {
     false
 }
 
-/// Starts `ZooKeeperServerMain` on `dir/zoo.cfg`, appending to `dir/server.log`.
-fn spawn(dir: &Path, properties: &[String]) -> Result<Child, StartError> {
-    let log = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(dir.join("server.log"))
-        .map_err(|e| StartError::Io("log", e))?;
-    let log2 = log.try_clone().map_err(|e| StartError::Io("log", e))?;
-    Command::new("java")
-        .arg("-Xmx512m")
-        .arg("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
-        .args(properties.iter().map(|p| format!("-D{p}")))
-        .arg("-cp")
-        .arg(JARS.join(":"))
-        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-        .arg(dir.join("zoo.cfg"))
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log2)
-        .spawn()
-        .map_err(|e| StartError::Io("spawn java", e))
+/// How a test server is started.
+#[derive(Debug, Clone)]
+enum Launch {
+    /// Apache ZooKeeper's `ZooKeeperServerMain`, with JVM properties.
+    Apache { properties: Vec<String> },
+    /// `<bin> server <zoo.cfg>`.
+    Rzk { bin: PathBuf },
 }
 
-impl ApacheZk {
-    /// Starts a server with default test settings (tickTime 2000, all 4lw
-    /// enabled, TTL nodes enabled, admin server off).
-    pub fn start() -> Result<Self, StartError> {
-        Self::start_with(ZkOptions::default())
-    }
+/// A server process on 127.0.0.1 with its own directory and `zoo.cfg`;
+/// killed, and its files removed, when dropped.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+    launch: Launch,
+}
 
-    /// Starts a server with extra settings.
-    pub fn start_with(opts: ZkOptions) -> Result<Self, StartError> {
-        if let Some(missing) = JARS.iter().find(|j| !Path::new(j).exists()) {
-            return Err(StartError::NotInstalled((*missing).to_string()));
-        }
-        let dir = temp_dir("apache")?;
+impl ServerProcess {
+    /// Writes the config (test defaults plus `extra` lines), starts the
+    /// server and waits for it to serve.
+    fn start(tag: &str, launch: Launch, extra: Vec<String>) -> Result<Self, StartError> {
+        let dir = temp_dir(tag)?;
         let port = free_port()?;
         let mut cfg = vec![
             "tickTime=2000".to_string(),
@@ -139,23 +118,26 @@ impl ApacheZk {
             "extendedTypesEnabled=true".into(),
             "maxClientCnxns=0".into(),
         ];
-        cfg.extend(opts.cfg);
-        let cfg_path = dir.join("zoo.cfg");
-        std::fs::write(&cfg_path, cfg.join("\n") + "\n")
+        cfg.extend(extra);
+        std::fs::write(dir.join("zoo.cfg"), cfg.join("\n") + "\n")
             .map_err(|e| StartError::Io("write zoo.cfg", e))?;
-        std::fs::File::create(dir.join("server.log")).map_err(|e| StartError::Io("log", e))?;
-        let child = spawn(&dir, &opts.properties)?;
-        let server = Self {
-            child,
+        let mut server = Self {
+            child: spawn(&launch, &dir)?,
             port,
             dir,
-            properties: opts.properties,
+            launch,
         };
-        let limit = Duration::from_secs(60);
-        if !wait_ready(port, limit) {
-            return Err(StartError::NotReady(limit, server.log()));
-        }
+        server.wait_ready()?;
         Ok(server)
+    }
+
+    fn wait_ready(&mut self) -> Result<(), StartError> {
+        let limit = Duration::from_secs(60);
+        if wait_ready(self.port, limit) {
+            return Ok(());
+        }
+        self.kill();
+        Err(StartError::NotReady(limit, self.log()))
     }
 
     /// The client port on 127.0.0.1.
@@ -178,126 +160,114 @@ impl ApacheZk {
         self.dir.join("data")
     }
 
-    /// Stops the server abruptly (SIGKILL), keeping its data directory.
+    /// Stops the server abruptly (SIGKILL), keeping its files.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
-    /// Restarts a killed server on the same port and data directory.
+    /// Restarts a killed server on the same port, config and data.
     pub fn restart(&mut self) -> Result<(), StartError> {
         self.kill();
-        self.child = spawn(&self.dir, &self.properties)?;
-        let limit = Duration::from_secs(60);
-        if !wait_ready(self.port, limit) {
-            return Err(StartError::NotReady(limit, self.log()));
-        }
-        Ok(())
+        self.child = spawn(&self.launch, &self.dir)?;
+        self.wait_ready()
     }
 }
 
-impl Drop for ApacheZk {
+impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
-/// A running `rzk server` process (the binary under test).
-#[derive(Debug)]
-pub struct RzkServer {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-    bin: PathBuf,
-}
-
-impl RzkServer {
-    /// Starts `bin server <dir>/zoo.cfg` with default test settings (all
-    /// four-letter words, TTL nodes enabled) plus `extra` zoo.cfg lines.
-    pub fn start(bin: &Path, extra: &[&str]) -> Result<Self, StartError> {
-        let dir = temp_dir("rzk")?;
-        let port = free_port()?;
-        let mut cfg = vec![
-            "tickTime=2000".to_string(),
-            format!("dataDir={}", dir.join("data").display()),
-            format!("clientPort={port}"),
-            "clientPortAddress=127.0.0.1".into(),
-            "4lw.commands.whitelist=*".into(),
-            "extendedTypesEnabled=true".into(),
-            "maxClientCnxns=0".into(),
-        ];
-        cfg.extend(extra.iter().map(|l| l.to_string()));
-        std::fs::write(dir.join("zoo.cfg"), cfg.join("\n") + "\n")
-            .map_err(|e| StartError::Io("write zoo.cfg", e))?;
-        let mut server = Self {
-            child: spawn_rzk(bin, &dir)?,
-            port,
-            dir,
-            bin: bin.to_path_buf(),
-        };
-        let limit = Duration::from_secs(30);
-        if !wait_ready(port, limit) {
-            server.kill();
-            return Err(StartError::NotReady(limit, server.log()));
-        }
-        Ok(server)
-    }
-
-    /// The client port on 127.0.0.1.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// `127.0.0.1:<port>`.
-    pub fn connect_string(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// The server's log so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
-    }
-
-    /// Stops the server abruptly (SIGKILL).
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// Restarts a killed server on the same port and config.
-    pub fn restart(&mut self) -> Result<(), StartError> {
-        self.kill();
-        self.child = spawn_rzk(&self.bin, &self.dir)?;
-        let limit = Duration::from_secs(30);
-        if !wait_ready(self.port, limit) {
-            return Err(StartError::NotReady(limit, self.log()));
-        }
-        Ok(())
-    }
-}
-
-fn spawn_rzk(bin: &Path, dir: &Path) -> Result<Child, StartError> {
+/// Starts the server of `launch` on `dir/zoo.cfg`, appending to
+/// `dir/server.log`.
+fn spawn(launch: &Launch, dir: &Path) -> Result<Child, StartError> {
     let log = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(dir.join("server.log"))
         .map_err(|e| StartError::Io("log", e))?;
     let log2 = log.try_clone().map_err(|e| StartError::Io("log", e))?;
-    Command::new(bin)
-        .arg("server")
-        .arg(dir.join("zoo.cfg"))
+    let mut cmd = match launch {
+        Launch::Apache { properties } => {
+            let mut c = Command::new("java");
+            c.arg("-Xmx512m")
+                .arg("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+                .args(properties.iter().map(|p| format!("-D{p}")))
+                .arg("-cp")
+                .arg(JARS.join(":"))
+                .arg("org.apache.zookeeper.server.ZooKeeperServerMain");
+            c
+        }
+        Launch::Rzk { bin } => {
+            let mut c = Command::new(bin);
+            c.arg("server");
+            c
+        }
+    };
+    cmd.arg(dir.join("zoo.cfg"))
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2)
         .spawn()
-        .map_err(|e| StartError::Io("spawn rzk", e))
+        .map_err(|e| StartError::Io("spawn server", e))
 }
 
-impl Drop for RzkServer {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
+/// A running Apache ZooKeeper 3.8 standalone server.
+#[derive(Debug)]
+pub struct ApacheZk(ServerProcess);
+
+impl ApacheZk {
+    /// Starts a server with default test settings (tickTime 2000, all 4lw
+    /// enabled, TTL nodes enabled, admin server off).
+    pub fn start() -> Result<Self, StartError> {
+        Self::start_with(ZkOptions::default())
+    }
+
+    /// Starts a server with extra settings.
+    pub fn start_with(opts: ZkOptions) -> Result<Self, StartError> {
+        if let Some(missing) = JARS.iter().find(|j| !Path::new(j).exists()) {
+            return Err(StartError::NotInstalled((*missing).to_string()));
+        }
+        let launch = Launch::Apache {
+            properties: opts.properties,
+        };
+        ServerProcess::start("apache", launch, opts.cfg).map(Self)
     }
 }
+
+/// A running `rzk server` process (the binary under test).
+#[derive(Debug)]
+pub struct RzkServer(ServerProcess);
+
+impl RzkServer {
+    /// Starts `bin server <dir>/zoo.cfg` with the same test settings as
+    /// [`ApacheZk`] plus `extra` zoo.cfg lines.
+    pub fn start(bin: &Path, extra: &[&str]) -> Result<Self, StartError> {
+        let launch = Launch::Rzk {
+            bin: bin.to_path_buf(),
+        };
+        let extra = extra.iter().map(|l| l.to_string()).collect();
+        ServerProcess::start("rzk", launch, extra).map(Self)
+    }
+}
+
+macro_rules! server_process {
+    ($($t:ty),*) => {$(
+        impl std::ops::Deref for $t {
+            type Target = ServerProcess;
+            fn deref(&self) -> &ServerProcess {
+                &self.0
+            }
+        }
+        impl std::ops::DerefMut for $t {
+            fn deref_mut(&mut self) -> &mut ServerProcess {
+                &mut self.0
+            }
+        }
+    )*};
+}
+server_process!(ApacheZk, RzkServer);

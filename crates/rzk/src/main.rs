@@ -32,7 +32,7 @@ enum Command {
     },
     /// A ZooKeeper shell compatible with zkCli.sh.
     ///
-    /// rzk cli [-server host:port[,…][/chroot]] [-timeout ms] [-r] [command args…]
+    /// `rzk cli [-server host:port[,…][/chroot]] [-timeout ms] [-r] [command args…]`
     ///
     /// With a command: runs it, prints what zkCli prints and exits with
     /// zkCli's status. Without: reads commands from standard input, one per

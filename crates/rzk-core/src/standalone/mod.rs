@@ -32,7 +32,7 @@ use crate::tree::ephemeral::ExtendedTypes;
 use crate::tree::DataTree;
 use crate::watch::Notification;
 
-pub use four_letter::FourLetterInfo;
+pub use four_letter::{java_date_utc, FourLetterInfo};
 pub use stats::{ConnStats, ServerStats};
 
 /// Settings of a standalone server's core.

@@ -7,40 +7,10 @@
 
 use rzk_client::Stat;
 
-const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Proleptic Gregorian (year, month 1–12, day) of a day count since
-/// 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, usize, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, usize::try_from(month - 1).unwrap_or(0), day)
-}
-
-/// `new Date(ms).toString()` in UTC: `Thu Jan 01 00:00:00 UTC 1970`.
+/// `new Date(ms).toString()` in UTC: `Thu Jan 01 00:00:00 UTC 1970` (the
+/// same formatter the server's `dump` uses).
 pub fn java_date(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    let (year, month, day) = civil(days);
-    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
-    format!(
-        "{weekday} {} {day:02} {:02}:{:02}:{:02} UTC {year}",
-        MONTHS[month],
-        tod / 3600,
-        tod / 60 % 60,
-        tod % 60
-    )
+    rzk_core::standalone::java_date_utc(ms)
 }
 
 /// Java's `Long.toHexString`: two's complement for negatives.
