@@ -1,4 +1,5 @@
-//! Differential testing: the same seeded sequence of operations, from
+//! Differential testing (run end to end by `crates/rzk/tests/difftest.rs`):
+//! the same seeded sequence of operations, from
 //! several sessions, against two ZooKeeper-compatible servers (Apache
 //! ZooKeeper and rzk), comparing every reply — error code, zxid and body —
 //! and every watch event, in order. A divergence reports its seed and step,
