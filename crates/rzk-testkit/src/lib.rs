@@ -3,7 +3,10 @@
 //! removed) when the handle is dropped. Readiness is a bounded wait on the
 //! `srvr` four-letter word, never a bare sleep.
 
+mod proxy;
 pub mod suites;
+
+pub use proxy::Proxy;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
