@@ -77,6 +77,19 @@ async fn line(lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout
         .expect("the Curator process ended early")
 }
 
+/// Waits for the rzk incrementer tasks, then for every Curator process to
+/// print DONE and exit successfully.
+async fn join_all(tasks: Vec<tokio::task::JoinHandle<()>>, javas: &mut [Child]) {
+    for t in tasks {
+        within("rzk incrementers", t).await.unwrap();
+    }
+    for j in javas {
+        let mut out = lines(j);
+        assert_eq!(line(&mut out).await, "DONE");
+        assert!(within("curator exit", j.wait()).await.unwrap().success());
+    }
+}
+
 fn lines(child: &mut Child) -> tokio::io::Lines<BufReader<tokio::process::ChildStdout>> {
     BufReader::new(child.stdout.take().unwrap()).lines()
 }
@@ -151,14 +164,7 @@ async fn rzk_and_curator_increment_one_counter_without_losing_updates() {
             }
         }));
     }
-    for t in tasks {
-        within("rzk incrementers", t).await.unwrap();
-    }
-    for j in &mut javas {
-        let mut out = lines(j);
-        assert_eq!(line(&mut out).await, "DONE");
-        assert!(within("curator exit", j.wait()).await.unwrap().success());
-    }
+    join_all(tasks, &mut javas).await;
     let expect = (2 * JAVA_ROUNDS + cs.len() * RZK_ROUNDS) as i64;
     assert_eq!(read_counter(&cs[0], "/count").await, expect);
 }
@@ -242,14 +248,7 @@ async fn rzk_and_curator_atomic_longs_add_up() {
             }
         }));
     }
-    for t in tasks {
-        within("rzk incrementers", t).await.unwrap();
-    }
-    for j in &mut javas {
-        let mut out = lines(j);
-        assert_eq!(line(&mut out).await, "DONE");
-        assert!(within("curator exit", j.wait()).await.unwrap().success());
-    }
+    join_all(tasks, &mut javas).await;
     let n = DistributedAtomicLong::new(&cs[0], "/mixed/n").unwrap();
     assert_eq!(
         n.get().await.unwrap(),

@@ -29,7 +29,7 @@ use crate::acl::AuthConfig;
 use crate::path;
 use crate::tree::ephemeral::{ttl_owner, CONTAINER_OWNER};
 use crate::tree::TreeError;
-use crate::watch::{ConnId, Notification};
+use crate::watch::{ConnId, Notification, WatchManager};
 
 /// The result of applying one txn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,14 +196,9 @@ impl RequestEngine {
                         .set_data(&t.path, t.data.clone(), t.version, h.zxid, h.time)
                         .map_err(tree_err)
                 })?;
-                let Self {
-                    watches,
-                    auth,
-                    compat,
-                    ..
-                } = self;
-                let f = filter(auth, *compat, conns, &r.acl, &r.acl);
-                notes.extend(watches.node_data_changed(&t.path, h.zxid, f));
+                notes.extend(self.fire(conns, &r.acl, &r.acl, |w, f| {
+                    w.node_data_changed(&t.path, h.zxid, f)
+                }));
                 Ok(Change::DataSet {
                     stat: r.stat,
                     data: t.data.clone(),
@@ -212,6 +207,23 @@ impl RequestEngine {
             SubTxn::Check(_) => Ok(Change::Checked),
             SubTxn::Error(e) => Err(ErrorCode::from_code(e.err).unwrap_or(ErrorCode::SystemError)),
         }
+    }
+
+    /// Runs a watch `trigger` with the READ delivery filter for a node with
+    /// `acl` whose parent has `parent_acl` (NodeChildrenChanged is filtered
+    /// by the parent's).
+    fn fire(
+        &mut self,
+        conns: &dyn ConnAuth,
+        acl: &[Acl],
+        parent_acl: &[Acl],
+        trigger: impl FnOnce(
+            &mut WatchManager,
+            &mut dyn FnMut(ConnId, &WatcherEvent) -> bool,
+        ) -> Vec<Notification>,
+    ) -> Vec<Notification> {
+        let mut f = filter(&self.auth, self.compat, conns, acl, parent_acl);
+        trigger(&mut self.watches, &mut f)
     }
 
     fn apply_create(
@@ -239,14 +251,9 @@ impl RequestEngine {
         });
         match r {
             Ok(c) => {
-                let Self {
-                    watches,
-                    auth,
-                    compat,
-                    ..
-                } = self;
-                let f = filter(auth, *compat, conns, &c.acl, &c.parent_acl);
-                notes.extend(watches.node_created(&t.path, h.zxid, f));
+                notes.extend(self.fire(conns, &c.acl, &c.parent_acl, |w, f| {
+                    w.node_created(&t.path, h.zxid, f)
+                }));
                 Ok(Change::Created {
                     path: t.path.clone(),
                     stat: c.stat,
@@ -276,14 +283,9 @@ impl RequestEngine {
         let d = self
             .touch(&[p, parent], |this| this.tree.delete_node(p, zxid))
             .map_err(tree_err)?;
-        let Self {
-            watches,
-            auth,
-            compat,
-            ..
-        } = self;
-        let f = filter(auth, *compat, conns, &d.acl, &d.parent_acl);
-        notes.extend(watches.node_deleted(p, zxid, f));
+        notes.extend(self.fire(conns, &d.acl, &d.parent_acl, |w, f| {
+            w.node_deleted(p, zxid, f)
+        }));
         Ok(Change::Deleted)
     }
 
@@ -307,14 +309,9 @@ impl RequestEngine {
             this.tree.kill_session(h.client_id, h.zxid, listed)
         });
         for (p, d) in deleted {
-            let Self {
-                watches,
-                auth,
-                compat,
-                ..
-            } = self;
-            let f = filter(auth, *compat, conns, &d.acl, &d.parent_acl);
-            notes.extend(watches.node_deleted(&p, h.zxid, f));
+            notes.extend(self.fire(conns, &d.acl, &d.parent_acl, |w, f| {
+                w.node_deleted(&p, h.zxid, f)
+            }));
         }
     }
 

@@ -54,6 +54,21 @@ pub struct DataSet {
 /// Splits a txn path into (parent path, child name) as ZooKeeper does with
 /// `lastIndexOf('/')`; a path without `/` or with an empty name is refused
 /// (ZooKeeper would throw or corrupt its map; validated txns have neither).
+/// Sets a parent's cversion to `cversion` (−1: one more than now) and its
+/// pzxid to `zxid`, but never lowers the cversion, so replaying a txn over a
+/// fuzzy snapshot is harmless (`DataTree.setCversionPzxid`).
+fn raise_cversion(stat: &mut StatPersisted, cversion: i32, zxid: i64) {
+    let new = if cversion == -1 {
+        stat.cversion.wrapping_add(1)
+    } else {
+        cversion
+    };
+    if new > stat.cversion {
+        stat.cversion = new;
+        stat.pzxid = zxid;
+    }
+}
+
 fn split(p: &str) -> Result<(&str, &str), TreeError> {
     match (path::parent(p), path::last_component(p)) {
         (Some(parent), name) if !name.is_empty() => Ok((parent, name)),
@@ -128,16 +143,7 @@ impl DataTree {
             self.acls.release(acl_ref);
             return Err(TreeError::TooManyNodes);
         };
-        let parent = self.node_mut(parent_id)?;
-        let new_cversion = if parent_cversion == -1 {
-            parent.stat.cversion.wrapping_add(1)
-        } else {
-            parent_cversion
-        };
-        if new_cversion > parent.stat.cversion {
-            parent.stat.cversion = new_cversion;
-            parent.stat.pzxid = zxid;
-        }
+        raise_cversion(&mut self.node_mut(parent_id)?.stat, parent_cversion, zxid);
         self.index_add(path, ephemeral_owner);
         self.data_size += utf16_len(path) + data_len;
         self.quota_after_create(path, data_len);
@@ -289,16 +295,7 @@ impl DataTree {
     ) -> Result<(), TreeError> {
         let path = path.strip_suffix('/').unwrap_or(path);
         let id = self.find(path).ok_or(TreeError::NoNode)?;
-        let node = self.node_mut(id)?;
-        let new_cversion = if new_cversion == -1 {
-            node.stat.cversion.wrapping_add(1)
-        } else {
-            new_cversion
-        };
-        if new_cversion > node.stat.cversion {
-            node.stat.cversion = new_cversion;
-            node.stat.pzxid = zxid;
-        }
+        raise_cversion(&mut self.node_mut(id)?.stat, new_cversion, zxid);
         Ok(())
     }
 
