@@ -1,0 +1,136 @@
+//! The disk interface storage is written against, and its real
+//! implementation over `std::fs`.
+//!
+//! The interface is deliberately small — create, write at an offset, sync,
+//! read, rename, remove, list, sync a directory — so that a fake can model
+//! exactly what survives a crash: bytes written but not synced may be lost
+//! or torn, and a new or renamed directory entry is durable only after its
+//! directory is synced.
+
+use std::fmt::Debug;
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// An open file that storage appends to (txn logs, snapshots being written).
+pub trait DiskFile: Send + Debug {
+    /// Writes all of `buf` at byte `offset`, extending the file if needed.
+    /// Not durable until [`DiskFile::sync`] returns.
+    fn write_at(&mut self, offset: u64, buf: &[u8]) -> io::Result<()>;
+    /// Makes every byte written so far, and the file's length, durable
+    /// (`fdatasync`).
+    fn sync(&mut self) -> io::Result<()>;
+    /// Sets the file's length: extending fills with zeros (preallocation),
+    /// shrinking cuts (truncating a torn tail). Durable after `sync`.
+    fn set_len(&mut self, len: u64) -> io::Result<()>;
+    /// The file's current length.
+    fn file_len(&self) -> io::Result<u64>;
+}
+
+/// A directory tree storage reads and writes. Paths are absolute or
+/// relative to the process's working directory, as `std::fs` takes them.
+pub trait Disk: Send + Sync + Debug + 'static {
+    /// Creates `dir` and its missing parents; durable once returned.
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
+    /// Names (not paths) of the regular files in `dir`, in no particular
+    /// order.
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
+    /// The whole content of `path`.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Creates `path`, which must not exist, empty and open for writing.
+    /// Its directory entry is durable only after [`Disk::sync_dir`].
+    fn create(&self, path: &Path) -> io::Result<Box<dyn DiskFile>>;
+    /// Opens the existing `path` for writing (to truncate a torn tail).
+    fn open_write(&self, path: &Path) -> io::Result<Box<dyn DiskFile>>;
+    /// Renames `from` to `to`, replacing `to`; durable after `sync_dir`.
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes the file `path`; durable after `sync_dir`.
+    fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Makes `dir`'s entries (creations, renames, removals) durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+}
+
+/// The real file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FsDisk;
+
+#[derive(Debug)]
+struct FsFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl DiskFile for FsFile {
+    fn write_at(&mut self, offset: u64, buf: &[u8]) -> io::Result<()> {
+        self.file.write_all_at(buf, offset)
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        self.file.set_len(len)
+    }
+
+    fn file_len(&self) -> io::Result<u64> {
+        self.file
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))
+    }
+}
+
+impl Disk for FsDisk {
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        fs::create_dir_all(dir)
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                if let Some(name) = entry.file_name().to_str() {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        fs::read(path)
+    }
+
+    fn create(&self, path: &Path) -> io::Result<Box<dyn DiskFile>> {
+        let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+        Ok(Box::new(FsFile {
+            file,
+            path: path.to_owned(),
+        }))
+    }
+
+    fn open_write(&self, path: &Path) -> io::Result<Box<dyn DiskFile>> {
+        let file = OpenOptions::new().write(true).open(path)?;
+        Ok(Box::new(FsFile {
+            file,
+            path: path.to_owned(),
+        }))
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        // Opening a directory read-only and fsyncing it is how POSIX makes
+        // its entries durable.
+        File::open(dir)?.sync_all()
+    }
+}

@@ -1,0 +1,10 @@
+//! Durable storage for rzk in Apache ZooKeeper's own on-disk format
+//! (PROTOCOL.md §6): the transaction log, snapshots, recovery and purge.
+//!
+//! All I/O goes through the narrow [`Disk`] trait, so the same code runs on
+//! the real file system ([`FsDisk`]) and on a crash-modelling fake that keeps
+//! written and synced bytes apart (for simulated-crash tests).
+
+pub mod disk;
+
+pub use disk::{Disk, DiskFile, FsDisk};
