@@ -239,6 +239,10 @@ pub struct SnapshotCandidate {
 ///
 /// Call it only when no [`SnapshotSink`] is live in `dir` (at startup,
 /// before recovery): it removes every `tmp.snapshot.*` file.
+///
+/// Cost: the [`Disk`] trait has no ranged read, so each file examined is
+/// read whole to look at its last 5 (or first 2 or 8) bytes; ZooKeeper
+/// reads only those. A `read_at`/`len` on the trait would fix that.
 pub fn snapshot_candidates(
     disk: &dyn Disk,
     dir: &Path,
