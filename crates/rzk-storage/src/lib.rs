@@ -5,6 +5,17 @@
 //! the real file system ([`FsDisk`]) and on a crash-modelling fake that keeps
 //! written and synced bytes apart (for simulated-crash tests).
 
+pub mod compress;
 pub mod disk;
+pub mod epoch;
+pub mod purge;
+pub mod snapfile;
+mod snapfile_error;
 
 pub use disk::{Disk, DiskFile, FsDisk};
+pub use epoch::{read_epoch, read_pending_epoch, write_epoch, EpochError, EpochFile};
+pub use purge::{autopurge_retain_count, purge, PurgeReport, MIN_SNAP_RETAIN_COUNT};
+pub use snapfile::{
+    read_snapshot, snapshot_candidates, SnapshotCandidate, SnapshotSink, MAX_SNAPSHOT_CANDIDATES,
+};
+pub use snapfile_error::SnapError;
