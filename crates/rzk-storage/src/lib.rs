@@ -6,5 +6,7 @@
 //! written and synced bytes apart (for simulated-crash tests).
 
 pub mod disk;
+pub mod error;
 
 pub use disk::{Disk, DiskFile, FsDisk};
+pub use error::StorageError;
