@@ -7,6 +7,13 @@
 
 pub mod disk;
 pub mod error;
+pub mod sim;
+mod sim_content;
+mod sim_rng;
+
+#[cfg(test)]
+mod conformance;
 
 pub use disk::{Disk, DiskFile, FsDisk};
 pub use error::StorageError;
+pub use sim::{SimDisk, SimStats};
