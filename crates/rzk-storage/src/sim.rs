@@ -25,7 +25,8 @@
 //! torn tail from corruption relies on the first; see `logscan`.
 //!
 //! Faults: [`SimDisk::set_space_limit`] makes writes fail as on a full
-//! disk, [`SimDisk::corrupt`] flips stored bits. [`SimDisk::crash`]
+//! disk, [`SimDisk::corrupt`] flips stored bits, [`SimDisk::power_cut_after`]
+//! stops the machine between any two mutating calls. [`SimDisk::crash`]
 //! returns the disk a rebooted machine would find; handles opened before
 //! keep writing to the old, dead machine's disk.
 
@@ -67,6 +68,8 @@ struct State {
     next_inode: u64,
     dirs: BTreeMap<PathBuf, Dir>,
     space_limit: Option<u64>,
+    /// Mutating calls left before the power cut (`None`: no cut armed).
+    power_left: Option<u64>,
     stats: SimStats,
 }
 
@@ -226,6 +229,7 @@ impl SimDisk {
                 next_inode: s.next_inode,
                 dirs,
                 space_limit: s.space_limit,
+                power_left: None,
                 stats: SimStats::default(),
             })),
         }
@@ -274,6 +278,29 @@ impl SimDisk {
         }
     }
 
+    /// Cuts the power after `ops` more mutating calls (writes, length
+    /// changes, syncs, creations, renames, removals, directory creation and
+    /// syncs): the next call after those fails with an I/O error and
+    /// changes nothing, and so does every one after it. What the disk holds
+    /// then is what [`SimDisk::crash`] starts from, so a test can stop a
+    /// multi-step operation (a commit, a repair) between any two steps.
+    pub fn power_cut_after(&self, ops: u64) {
+        self.lock().power_left = Some(ops);
+    }
+
+    /// Undoes [`SimDisk::power_cut_after`]: calls succeed again, and the
+    /// disk keeps everything, synced or not. Together they model a process
+    /// killed between two disk calls while the machine stays up (its page
+    /// cache survives).
+    pub fn restore_power(&self) {
+        self.lock().power_left = None;
+    }
+
+    /// The total length of all named files, as the space limit counts it.
+    pub fn used_space(&self) -> u64 {
+        self.lock().used_except(u64::MAX)
+    }
+
     /// Call counts since this disk was created (or crashed into being).
     pub fn stats(&self) -> SimStats {
         self.lock().stats
@@ -291,6 +318,22 @@ impl SimDisk {
 }
 
 impl State {
+    /// Counts one mutating call against an armed power cut; fails it (and
+    /// every later one) once the power is gone.
+    fn powered(&mut self, path: &Path) -> io::Result<()> {
+        match self.power_left {
+            Some(0) => Err(io::Error::other(format!(
+                "{}: SimDisk power cut",
+                path.display()
+            ))),
+            Some(n) => {
+                self.power_left = Some(n - 1);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
     fn lookup(&self, path: &Path) -> io::Result<u64> {
         let (dir, name) = split(path)?;
         self.dirs
@@ -362,6 +405,7 @@ impl SimFile {
 impl DiskFile for SimFile {
     fn write_at(&mut self, offset: u64, buf: &[u8]) -> io::Result<()> {
         let mut s = self.lock();
+        s.powered(&self.path)?;
         s.stats.writes += 1;
         let room = s.room_for(self.inode);
         let inode = s.inode_mut(self.inode)?;
@@ -390,6 +434,7 @@ impl DiskFile for SimFile {
 
     fn sync(&mut self) -> io::Result<()> {
         let mut s = self.lock();
+        s.powered(&self.path)?;
         s.stats.syncs += 1;
         s.inode_mut(self.inode)?.sync();
         Ok(())
@@ -397,6 +442,7 @@ impl DiskFile for SimFile {
 
     fn set_len(&mut self, len: u64) -> io::Result<()> {
         let mut s = self.lock();
+        s.powered(&self.path)?;
         s.stats.set_lens += 1;
         let room = s.room_for(self.inode);
         let inode = s.inode_mut(self.inode)?;
@@ -418,8 +464,9 @@ impl DiskFile for SimFile {
 
 impl Disk for SimDisk {
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        let dir = normalize(dir);
         let mut s = self.lock();
+        s.powered(dir)?;
+        let dir = normalize(dir);
         let mut at = PathBuf::new();
         for c in dir.components() {
             at.push(c.as_os_str());
@@ -456,6 +503,7 @@ impl Disk for SimDisk {
     fn create(&self, path: &Path) -> io::Result<Box<dyn DiskFile>> {
         let (dir, name) = split(path)?;
         let mut s = self.lock();
+        s.powered(path)?;
         let full = normalize(path);
         let exists_as_dir = s.dirs.contains_key(&full);
         let next = s.next_inode;
@@ -503,6 +551,7 @@ impl Disk for SimDisk {
             ));
         }
         let mut s = self.lock();
+        s.powered(from)?;
         let d = s.dirs.get_mut(&from_dir).ok_or_else(|| not_found(from))?;
         let Some(id) = d.current.remove(&from_name) else {
             return Err(not_found(from));
@@ -520,6 +569,7 @@ impl Disk for SimDisk {
     fn remove(&self, path: &Path) -> io::Result<()> {
         let (dir, name) = split(path)?;
         let mut s = self.lock();
+        s.powered(path)?;
         let d = s.dirs.get_mut(&dir).ok_or_else(|| not_found(path))?;
         if d.current.remove(&name).is_none() {
             return Err(not_found(path));
@@ -530,6 +580,7 @@ impl Disk for SimDisk {
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         let mut s = self.lock();
+        s.powered(dir)?;
         s.stats.dir_syncs += 1;
         let d = s
             .dirs

@@ -280,3 +280,31 @@ fn paths_are_resolved_lexically() {
     assert_eq!(disk.list(Path::new("")).unwrap(), ["rel"]);
     assert_eq!(disk.list(Path::new(".")).unwrap(), ["rel"]);
 }
+
+#[test]
+fn a_power_cut_stops_every_mutation_after_the_given_number() {
+    let (disk, mut f) = disk_with("f", b"abc", b"");
+    disk.power_cut_after(2);
+    f.write_at(3, b"d").unwrap();
+    f.set_len(10).unwrap();
+    let e = f.sync().unwrap_err();
+    assert!(e.to_string().contains("power cut"), "{e}");
+    assert!(f.write_at(0, b"x").is_err());
+    assert!(disk.create(&dir().join("g")).is_err());
+    assert!(disk.sync_dir(&dir()).is_err());
+    assert!(disk.remove(&dir().join("f")).is_err());
+    assert!(disk.rename(&dir().join("f"), &dir().join("h")).is_err());
+    assert!(disk.create_dir_all(Path::new("/other")).is_err());
+    // Reads still work, and nothing failed changed anything.
+    assert_eq!(disk.read(&dir().join("f")).unwrap(), b"abcd\0\0\0\0\0\0");
+    assert_eq!(disk.used_space(), 10);
+    // The rebooted machine has power, and the unsynced writes were lost
+    // or kept as any crash decides.
+    let after = disk.crash(1);
+    // Without a reboot (a killed process), everything written stays.
+    disk.restore_power();
+    disk.create(&dir().join("g")).unwrap();
+    assert_eq!(disk.read(&dir().join("f")).unwrap().len(), 10);
+    after.create(&dir().join("g")).unwrap();
+    assert!(after.read(&dir().join("f")).unwrap().starts_with(b"abc"));
+}
