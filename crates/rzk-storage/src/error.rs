@@ -143,9 +143,12 @@ pub enum LogDamage {
         /// The length read.
         len: i64,
     },
-    /// A zero txn length (the end-of-log mark of preallocated space) with
-    /// non-zero bytes after it.
+    /// A zero txn length (the end-of-log mark of preallocated space) in
+    /// an entry that is not all zeros, or followed by non-zero bytes.
     ZeroLength,
+    /// The newest log holds a header and no entry: it was created just
+    /// before a crash and its first commit never completed.
+    NoEntries,
 }
 
 impl std::fmt::Display for LogDamage {
@@ -161,7 +164,8 @@ impl std::fmt::Display for LogDamage {
                 "a checksum mismatch (stored {stored:#x}, computed {computed:#x})"
             ),
             Self::LengthOutOfRange { len } => write!(f, "txn length {len} out of range"),
-            Self::ZeroLength => write!(f, "a zero txn length (end of log)"),
+            Self::ZeroLength => write!(f, "a zero txn length (end of log) among non-zero bytes"),
+            Self::NoEntries => write!(f, "a header and no entry"),
         }
     }
 }
@@ -177,6 +181,13 @@ pub enum NotTorn {
         /// Offset of the whole entry found after the damage.
         offset: u64,
     },
+    /// Non-zero bytes run on to `until`, farther past the damage than a
+    /// torn entry and the junk of a torn write can reach: something
+    /// written after the damaged bytes survived.
+    DataFollows {
+        /// Offset just past the last non-zero byte of the file.
+        until: u64,
+    },
     /// The damage is in a log older than the newest one; a crash only
     /// tears the file being written, which is always the newest.
     NotNewestLog,
@@ -188,6 +199,10 @@ impl std::fmt::Display for NotTorn {
             Self::EntryFollows { offset } => {
                 write!(f, "but a whole entry follows at byte {offset}")
             }
+            Self::DataFollows { until } => write!(
+                f,
+                "but non-zero bytes run on to byte {until}, farther than a torn write reaches"
+            ),
             Self::NotNewestLog => write!(f, "in a log that is not the newest"),
         }
     }

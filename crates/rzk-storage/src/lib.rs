@@ -7,13 +7,20 @@
 
 pub mod disk;
 pub mod error;
+pub mod logscan;
+mod logscan_file;
 pub mod sim;
 mod sim_content;
 mod sim_rng;
+pub mod txnlog;
+#[cfg(test)]
+mod txnlog_testing;
 
 #[cfg(test)]
 mod conformance;
 
 pub use disk::{Disk, DiskFile, FsDisk};
-pub use error::StorageError;
+pub use error::{LogDamage, NotTorn, StorageError};
+pub use logscan::{inspect_logs, read_logs, LogRead, LoggedTxn, TornTail, MAX_TXN_LEN};
 pub use sim::{SimDisk, SimStats};
+pub use txnlog::{LogOptions, TxnLog};
