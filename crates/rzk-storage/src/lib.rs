@@ -11,6 +11,8 @@ pub mod logscan;
 mod logscan_file;
 pub mod sim;
 mod sim_content;
+#[cfg(test)]
+mod sim_recovery_tests;
 mod sim_rng;
 pub mod txnlog;
 #[cfg(test)]
