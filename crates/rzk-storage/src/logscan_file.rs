@@ -6,7 +6,7 @@
 //! The writer (`txnlog`) only ever writes past its last committed entry,
 //! into zeros, and a crash (as `SimDisk` models it) keeps a prefix of the
 //! unsynced writes and damages at most the first one it did not finish:
-//! that write's prefix, then at most [`MAX_TORN_GARBAGE`] bytes of junk,
+//! that write's prefix, then at most [`TORN_WRITE_JUNK`] bytes of junk,
 //! then the zeros or end of file that were there before. So after the
 //! first bad entry at offset `o` of a crashed log, the only non-zero bytes
 //! are the start of that one entry and the junk after it. Hence:
@@ -43,17 +43,22 @@ use rzk_proto::disk::{
 use rzk_proto::jute::{DecodeError, DecodeErrorKind};
 
 use crate::error::{LogDamage, NotTorn};
-use crate::sim_content::MAX_TORN_GARBAGE;
 
 /// The largest txn the reader accepts: ZooKeeper's default `jute.maxbuffer`
 /// plus the same again as extra allowance, as `TxnLogDecoder::new` uses.
 pub const MAX_TXN_LEN: usize = rzk_proto::jute::DEFAULT_MAX_BUFFER * 2;
 
+/// The most junk a torn write leaves after the bytes it did write: one
+/// 4 KiB block, the sector size of current drives and the page size the
+/// kernel writes back. The torn-or-corrupt rule below depends on it, and
+/// `SimDisk` tears writes within it.
+pub(crate) const TORN_WRITE_JUNK: usize = 4096;
+
 /// How far past the start of a torn entry (or of a file whose header was
 /// torn) a crash can leave non-zero bytes: a header, the largest entry,
 /// and the junk a torn write may leave.
 pub(crate) const MAX_TORN_REACH: usize =
-    FILE_HEADER_LEN + ENTRY_OVERHEAD + MAX_TXN_LEN + MAX_TORN_GARBAGE;
+    FILE_HEADER_LEN + ENTRY_OVERHEAD + MAX_TXN_LEN + TORN_WRITE_JUNK;
 
 /// One log file, read.
 #[derive(Debug)]

@@ -7,7 +7,7 @@
 //!   length changes in between, in order. A crash keeps the synced bytes,
 //!   then any number of the unsynced operations in order (none, some, all),
 //!   and may tear the first one it did not keep: a prefix of that write
-//!   survives, followed by up to one sector of zeros or random garbage.
+//!   survives, followed by up to 4 KiB of zeros or random garbage.
 //!   Nothing after a torn operation survives.
 //! * **Directory entries.** Creations, renames and removals change the
 //!   directory at once, but are durable only after [`Disk::sync_dir`] of

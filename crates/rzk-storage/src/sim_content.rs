@@ -3,11 +3,8 @@
 
 use std::io;
 
+use crate::logscan_file::TORN_WRITE_JUNK;
 use crate::sim_rng::SimRng;
-
-/// The largest run of garbage a torn write leaves after the bytes it did
-/// write: one 512-byte sector, the unit a disk writes atomically or not.
-pub(crate) const MAX_TORN_GARBAGE: usize = 512;
 
 /// A file's content: `bytes`, then zeros up to `len`. Extending a file
 /// (preallocation) only raises `len`, so a 64 MiB preallocated log costs
@@ -139,7 +136,7 @@ impl Inode {
     /// The content after a power loss, chosen by `rng`: the synced content
     /// plus the first `k` unsynced operations (any `k`, including none and
     /// all), and possibly the next one torn — a write keeps any prefix of
-    /// its bytes followed by up to [`MAX_TORN_GARBAGE`] bytes of zeros or
+    /// its bytes followed by up to [`TORN_WRITE_JUNK`] bytes of zeros or
     /// random garbage. Nothing after the torn operation survives.
     ///
     /// This is the model storage's crash argument rests on: the disk keeps
@@ -165,7 +162,7 @@ impl Inode {
 fn tear(c: &mut Content, offset: u64, data: &[u8], rng: &mut SimRng) {
     let kept = rng.index(data.len());
     let mut torn = data[..kept].to_vec();
-    let room = (data.len() - kept).min(MAX_TORN_GARBAGE);
+    let room = (data.len() - kept).min(TORN_WRITE_JUNK);
     match rng.below(3) {
         0 => {}
         1 => torn.resize(kept + 1 + rng.index(room), 0),

@@ -51,14 +51,14 @@ fn synced_data_always_survives_and_unsynced_data_sometimes_does() {
 
 #[test]
 fn a_torn_write_keeps_a_prefix_then_at_most_a_sector_of_junk() {
-    let big = vec![0x42u8; 4000];
+    let big = vec![0x42u8; 10_000];
     let (disk, _f) = disk_with("f", b"", &big);
     let mut garbage_seen = false;
     for seed in 0..SEEDS {
         let after = disk.crash(seed).read(&dir().join("f")).unwrap();
         let good = after.iter().take_while(|&&b| b == 0x42).count();
         let junk = after.len() - good;
-        assert!(junk <= crate::sim_content::MAX_TORN_GARBAGE, "seed {seed}");
+        assert!(junk <= crate::logscan_file::TORN_WRITE_JUNK, "seed {seed}");
         garbage_seen |= after[good..].iter().any(|&b| b != 0);
     }
     assert!(garbage_seen);

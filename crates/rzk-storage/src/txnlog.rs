@@ -75,7 +75,6 @@ impl Default for LogOptions {
 }
 
 /// The file being appended to.
-#[derive(Debug)]
 struct Current {
     path: PathBuf,
     file: Box<dyn DiskFile>,
@@ -98,7 +97,7 @@ impl Current {
 
 /// Appends txns to `log.<zxid>` files in one directory and makes them
 /// durable on [`TxnLog::commit`]. See the module docs for the guarantee.
-#[derive(Debug)]
+/// `Send`, so it can live on the disk thread.
 pub struct TxnLog {
     disk: Arc<dyn Disk>,
     dir: PathBuf,
@@ -112,6 +111,19 @@ pub struct TxnLog {
     bytes_written: u64,
     /// Set by the first failed write or sync: the file it happened in.
     failed: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for TxnLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the buffered bytes: they can be megabytes.
+        f.debug_struct("TxnLog")
+            .field("dir", &self.dir)
+            .field("current", &self.current.as_ref().map(|c| &c.path))
+            .field("pending_txns", &self.buffered)
+            .field("last_zxid", &self.last_zxid)
+            .field("failed", &self.failed)
+            .finish()
+    }
 }
 
 impl TxnLog {

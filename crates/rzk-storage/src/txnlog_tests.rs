@@ -375,3 +375,18 @@ fn fs_disk_log_reads_back_and_has_zookeepers_layout() {
         16 + 64 * 1024
     );
 }
+
+#[test]
+fn the_writer_can_move_to_a_disk_thread_and_debug_prints_no_bytes() {
+    fn send<T: Send>(_: &T) {}
+    let disk = SimDisk::new();
+    let mut log = open(&disk, opts(4096));
+    send(&log);
+    log.append(1, &set_data(1, 5000, 0xAB)).unwrap();
+    let text = format!("{log:?}");
+    assert!(
+        text.contains("log.1") && text.contains("pending_txns: 1"),
+        "{text}"
+    );
+    assert!(text.len() < 300, "{text}");
+}
