@@ -1,12 +1,14 @@
 //! The `rzk` command. Its subcommands are the ways to use rzk from a shell:
-//! `rzk server`, a standalone ZooKeeper-compatible server, and `rzk cli`, a
-//! ZooKeeper shell compatible with `zkCli.sh`.
+//! `rzk server`, a standalone ZooKeeper-compatible server, `rzk cli`, a
+//! ZooKeeper shell compatible with `zkCli.sh`, and the data-directory tools
+//! `rzk snapshot`, `rzk txnlog` and `rzk purge`.
 
 use clap::{Parser, Subcommand};
 
 mod bench;
 mod cli;
 mod server;
+mod tools;
 
 /// rzk: Apache ZooKeeper rebuilt in Rust.
 #[derive(Debug, Parser)]
@@ -44,6 +46,21 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
+    /// Inspect and check snapshot files (rzk's or Apache ZooKeeper's).
+    Snapshot {
+        /// What to do.
+        #[command(subcommand)]
+        command: tools::SnapshotCommand,
+    },
+    /// Inspect txn log files (rzk's or Apache ZooKeeper's).
+    Txnlog {
+        /// What to do.
+        #[command(subcommand)]
+        command: tools::TxnlogCommand,
+    },
+    /// Remove old snapshots and txn logs, keeping the newest N snapshots
+    /// and the logs they need (ZooKeeper's PurgeTxnLog / zkCleanup.sh).
+    Purge(tools::PurgeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +101,9 @@ fn main() {
             pid,
         ),
         Command::Cli { args } => cli::run(&args),
+        Command::Snapshot { command } => tools::snapshot(command),
+        Command::Txnlog { command } => tools::txnlog(command),
+        Command::Purge(args) => tools::purge(args),
     };
     std::process::exit(code);
 }
