@@ -84,7 +84,23 @@ impl DiskFile for FsFile {
 
 impl Disk for FsDisk {
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
-        fs::create_dir_all(dir)
+        // The directories that do not exist yet, deepest first.
+        let missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
+        fs::create_dir_all(dir)?;
+        // The trait promises durability on return: a new directory survives
+        // power loss only once its entry in its parent does, so each new
+        // directory's parent is synced.
+        for d in missing {
+            let parent = match d.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            self.sync_dir(parent)?;
+        }
+        Ok(())
     }
 
     fn list(&self, dir: &Path) -> io::Result<Vec<String>> {

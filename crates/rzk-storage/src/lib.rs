@@ -8,14 +8,32 @@
 pub mod compress;
 pub mod disk;
 pub mod epoch;
+pub mod error;
+pub mod logscan;
+mod logscan_file;
 pub mod purge;
+pub mod sim;
+mod sim_content;
+#[cfg(test)]
+mod sim_recovery_tests;
+mod sim_rng;
 pub mod snapfile;
 mod snapfile_error;
+pub mod txnlog;
+#[cfg(test)]
+mod txnlog_testing;
+
+#[cfg(test)]
+mod conformance;
 
 pub use disk::{Disk, DiskFile, FsDisk};
 pub use epoch::{read_epoch, read_pending_epoch, write_epoch, EpochError, EpochFile};
+pub use error::{LogDamage, NotTorn, StorageError};
+pub use logscan::{inspect_logs, read_logs, LogRead, LoggedTxn, TornTail, MAX_TXN_LEN};
 pub use purge::{autopurge_retain_count, purge, PurgeReport, MIN_SNAP_RETAIN_COUNT};
+pub use sim::{SimDisk, SimStats};
 pub use snapfile::{
     read_snapshot, snapshot_candidates, SnapshotCandidate, SnapshotSink, MAX_SNAPSHOT_CANDIDATES,
 };
 pub use snapfile_error::SnapError;
+pub use txnlog::{LogOptions, TxnLog};

@@ -1,0 +1,189 @@
+//! One suite of `Disk` semantics, run against every implementation: the
+//! real file system (in a temporary directory) and `SimDisk`. Storage code
+//! is tested on `SimDisk`; this suite is what makes those tests say
+//! something about `FsDisk`.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use crate::disk::Disk;
+
+fn fresh(disk: &dyn Disk, root: &Path, name: &str) -> PathBuf {
+    let dir = root.join(name);
+    disk.create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn directories_and_listing(disk: &dyn Disk, root: &Path) {
+    let dir = root.join("a/b/c");
+    disk.create_dir_all(&dir).unwrap();
+    disk.create_dir_all(&dir).unwrap(); // idempotent
+    assert!(disk.list(&dir).unwrap().is_empty());
+    assert_eq!(
+        disk.list(&root.join("nope")).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    disk.create(&root.join("a/b/log.1")).unwrap();
+    disk.create(&root.join("a/b/log.2")).unwrap();
+    // Subdirectories are not listed, only regular files.
+    assert_eq!(
+        sorted(disk.list(&root.join("a/b")).unwrap()),
+        ["log.1", "log.2"]
+    );
+    assert!(disk.create_dir_all(&root.join("a/b/log.1/x")).is_err());
+}
+
+fn create_makes_a_new_empty_file_only(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "create");
+    let path = dir.join("log.1");
+    let f = disk.create(&path).unwrap();
+    assert_eq!(f.file_len().unwrap(), 0);
+    assert_eq!(disk.read(&path).unwrap(), b"");
+    assert_eq!(
+        disk.create(&path).unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        disk.create(&dir.join("missing/log.1")).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+fn writes_land_at_their_offsets(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "write");
+    let path = dir.join("f");
+    let mut f = disk.create(&path).unwrap();
+    f.write_at(0, b"hello").unwrap();
+    f.write_at(8, b"world").unwrap(); // past the end: the gap reads as zeros
+    assert_eq!(f.file_len().unwrap(), 13);
+    assert_eq!(disk.read(&path).unwrap(), b"hello\0\0\0world");
+    f.write_at(1, b"EL").unwrap();
+    f.write_at(3, b"").unwrap();
+    f.sync().unwrap();
+    assert_eq!(disk.read(&path).unwrap(), b"hELlo\0\0\0world");
+    assert_eq!(f.file_len().unwrap(), 13);
+}
+
+fn set_len_extends_with_zeros_and_cuts(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "setlen");
+    let path = dir.join("f");
+    let mut f = disk.create(&path).unwrap();
+    f.write_at(0, b"abcdef").unwrap();
+    f.set_len(10).unwrap();
+    assert_eq!(disk.read(&path).unwrap(), b"abcdef\0\0\0\0");
+    f.set_len(3).unwrap();
+    assert_eq!(f.file_len().unwrap(), 3);
+    assert_eq!(disk.read(&path).unwrap(), b"abc");
+    // Cut bytes do not come back when the file grows again.
+    f.set_len(5).unwrap();
+    f.sync().unwrap();
+    assert_eq!(disk.read(&path).unwrap(), b"abc\0\0");
+    f.write_at(4, b"Z").unwrap();
+    assert_eq!(disk.read(&path).unwrap(), b"abc\0Z");
+}
+
+fn open_write_reopens_without_truncating(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "reopen");
+    let path = dir.join("f");
+    assert_eq!(
+        disk.open_write(&path).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let mut f = disk.create(&path).unwrap();
+    f.write_at(0, b"0123456789").unwrap();
+    f.sync().unwrap();
+    drop(f);
+    let mut g = disk.open_write(&path).unwrap();
+    assert_eq!(g.file_len().unwrap(), 10);
+    g.write_at(2, b"xy").unwrap();
+    g.set_len(6).unwrap();
+    g.sync().unwrap();
+    assert_eq!(disk.read(&path).unwrap(), b"01xy45");
+}
+
+fn rename_replaces_and_moves_open_files(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "rename");
+    let (tmp, fin) = (dir.join("snap.tmp"), dir.join("snap"));
+    let mut old = disk.create(&fin).unwrap();
+    old.write_at(0, b"old").unwrap();
+    let mut f = disk.create(&tmp).unwrap();
+    f.write_at(0, b"new").unwrap();
+    disk.rename(&tmp, &fin).unwrap();
+    disk.sync_dir(&dir).unwrap();
+    assert_eq!(disk.read(&fin).unwrap(), b"new");
+    assert_eq!(disk.read(&tmp).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(disk.list(&dir).unwrap(), ["snap"]);
+    // The handle follows the file, not the name.
+    f.write_at(3, b"er").unwrap();
+    assert_eq!(disk.read(&fin).unwrap(), b"newer");
+    assert_eq!(
+        disk.rename(&tmp, &fin).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+fn remove_unlinks(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "remove");
+    let path = dir.join("log.1");
+    disk.create(&path).unwrap();
+    disk.remove(&path).unwrap();
+    disk.sync_dir(&dir).unwrap();
+    assert_eq!(disk.read(&path).unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(disk.list(&dir).unwrap().is_empty());
+    assert_eq!(disk.remove(&path).unwrap_err().kind(), ErrorKind::NotFound);
+    // The name is free again.
+    disk.create(&path).unwrap();
+}
+
+fn missing_things_are_not_found(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "missing");
+    assert_eq!(
+        disk.read(&dir.join("x")).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        disk.sync_dir(&dir.join("nodir")).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    disk.sync_dir(&dir).unwrap();
+}
+
+/// Runs every check above against one implementation.
+macro_rules! suite {
+    ($($check:ident),* $(,)?) => {
+        mod fs_disk {
+            $(
+                #[test]
+                fn $check() {
+                    let tmp = tempfile::tempdir().unwrap();
+                    super::$check(&crate::FsDisk, tmp.path());
+                }
+            )*
+        }
+        mod sim_disk {
+            $(
+                #[test]
+                fn $check() {
+                    let disk = crate::SimDisk::new();
+                    super::$check(&disk, std::path::Path::new("/srv/zk"));
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    directories_and_listing,
+    create_makes_a_new_empty_file_only,
+    writes_land_at_their_offsets,
+    set_len_extends_with_zeros_and_cuts,
+    open_write_reopens_without_truncating,
+    rename_replaces_and_moves_open_files,
+    remove_unlinks,
+    missing_things_are_not_found,
+);
