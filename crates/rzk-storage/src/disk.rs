@@ -38,6 +38,18 @@ pub trait Disk: Send + Sync + Debug + 'static {
     fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// The whole content of `path`.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// At most the first `n` bytes of `path` (fewer if it is shorter).
+    /// Checking a file's magic must not read a whole snapshot.
+    fn read_head(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
+        let mut all = self.read(path)?;
+        all.truncate(n);
+        Ok(all)
+    }
+    /// At most the last `n` bytes of `path` (all of it if it is shorter).
+    fn read_tail(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
+        let all = self.read(path)?;
+        Ok(all[all.len().saturating_sub(n)..].to_vec())
+    }
     /// Creates `path`, which must not exist, empty and open for writing.
     /// Its directory entry is durable only after [`Disk::sync_dir`].
     fn create(&self, path: &Path) -> io::Result<Box<dyn DiskFile>>;
@@ -118,6 +130,22 @@ impl Disk for FsDisk {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
+    }
+
+    fn read_head(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        let mut buf = Vec::with_capacity(n.min(1 << 16));
+        File::open(path)?.take(n as u64).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
+    fn read_tail(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        let start = len.saturating_sub(n as u64);
+        let mut buf = vec![0; usize::try_from(len - start).unwrap_or(0)];
+        file.read_exact_at(&mut buf, start)?;
+        Ok(buf)
     }
 
     fn create(&self, path: &Path) -> io::Result<Box<dyn DiskFile>> {

@@ -240,9 +240,8 @@ pub struct SnapshotCandidate {
 /// Call it only when no [`SnapshotSink`] is live in `dir` (at startup,
 /// before recovery): it removes every `tmp.snapshot.*` file.
 ///
-/// Cost: the [`Disk`] trait has no ranged read, so each file examined is
-/// read whole to look at its last 5 (or first 2 or 8) bytes; ZooKeeper
-/// reads only those. A `read_at`/`len` on the trait would fix that.
+/// Cost: only the last (or, compressed, the first) 16 bytes of each file
+/// examined are read, as ZooKeeper reads only those.
 pub fn snapshot_candidates(
     disk: &dyn Disk,
     dir: &Path,
@@ -294,7 +293,15 @@ fn valid_snapshots(
             break;
         }
         let path = dir.join(name);
-        let bytes = match disk.read(&path) {
+        // The cheap check needs only the magic (compressed) or the last
+        // bytes (checked): a candidate list must not read whole snapshots.
+        let part = match compression {
+            SnapCompression::Checked => disk.read_tail(&path, CHEAP_CHECK_LEN),
+            SnapCompression::Gzip | SnapCompression::Snappy => {
+                disk.read_head(&path, CHEAP_CHECK_LEN)
+            }
+        };
+        let bytes = match part {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "skipping an unreadable snapshot");
@@ -313,6 +320,10 @@ fn valid_snapshots(
     }
     out
 }
+
+/// Bytes the cheap validity check looks at: ≥ 10 for the checked tail's
+/// length rule, and more than either compression magic.
+const CHEAP_CHECK_LEN: usize = 16;
 
 /// `SnapStream.isValidSnapshot` after the name check.
 fn passes_cheap_check(compression: SnapCompression, file: &[u8]) -> bool {
