@@ -16,7 +16,8 @@
 //!
 //! Files: [`compat`] (version switches), [`digest`] (tree digest),
 //! `pending` (outstanding changes), `prep` / `prep_create` / `prep_multi` /
-//! `prep_internal` (writes → txns), `apply`, `read`, [`reply`].
+//! `prep_internal` (writes → txns), `apply_tree` (txn → tree changes, shared
+//! with log replay), `apply` (+ watches and reply), `read`, [`reply`].
 //!
 //! Deviations from ZooKeeper, all in cases its own clients do not produce
 //! or where ZooKeeper contradicts itself:
@@ -37,6 +38,7 @@
 //!   SetDataResponse with a null Stat cannot be serialised.
 
 mod apply;
+pub(crate) mod apply_tree;
 pub mod compat;
 pub mod digest;
 mod pending;
