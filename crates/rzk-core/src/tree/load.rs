@@ -19,20 +19,24 @@ use rzk_proto::disk::SnapNode;
 use super::node::{Arena, Node, NodeId, ROOT_ID};
 use super::{utf16_len, AclCache, DataTree, ExtendedTypes, OPEN_ACL_REF};
 
-/// Why a node could not be loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LoadError {
+/// Why a snapshot node could not be loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NodeProblem {
     /// The first node is not the root (path `""`).
+    #[error("the first node must be the root (path \"\")")]
     RootNotFirst,
     /// A path after the root without `/`, or with an empty last name.
+    #[error("not a node path")]
     NotAPath,
-    /// The parent was not loaded before the node.
+    /// The parent was not loaded before the node (ZooKeeper: "Invalid
+    /// Datatree, unable to find parent").
+    #[error("its parent was not loaded before it")]
     MissingParent,
     /// The path was loaded before.
+    #[error("the path appears twice")]
     Duplicate,
-    /// No node at all.
-    NoRoot,
     /// 2^32 nodes.
+    #[error("too many nodes")]
     TooManyNodes,
 }
 
@@ -71,47 +75,59 @@ impl TreeLoader {
         }
     }
 
-    /// Loads one node.
-    pub(crate) fn add(&mut self, node: SnapNode) -> Result<(), LoadError> {
+    /// Loads one node. On failure the node's path comes back with the
+    /// problem, for the error message.
+    pub(crate) fn add(&mut self, node: SnapNode) -> Result<(), (NodeProblem, String)> {
         let SnapNode {
             path,
             data,
             acl_ref,
             stat,
         } = node;
-        let data_len = data.as_ref().map_or(0, |d| d.len() as i64);
-        let owner = stat.ephemeral_owner;
+        match self.store(&path, Node::new(data, acl_ref, stat)) {
+            Ok(()) => {
+                self.last_path = path;
+                Ok(())
+            }
+            Err(problem) => Err((problem, path)),
+        }
+    }
+
+    fn store(&mut self, path: &str, node: Node) -> Result<(), NodeProblem> {
+        let data_len = node.data.as_ref().map_or(0, |d| d.len() as i64);
+        let owner = node.stat.ephemeral_owner;
+        let acl_ref = node.acl;
         if self.tree.nodes.live() == 0 {
             if !path.is_empty() {
-                return Err(LoadError::RootNotFirst);
+                return Err(NodeProblem::RootNotFirst);
             }
-            let id = self.tree.nodes.alloc(Node::new(data, acl_ref, stat));
+            let id = self.tree.nodes.alloc(node);
             debug_assert_eq!(id, Some(ROOT_ID));
             self.chain.push((0, ROOT_ID));
             // ZooKeeper's map holds the root as "" and as "/".
             self.tree.data_size += 2 * data_len + 1;
         } else {
-            let slash = path.rfind('/').ok_or(LoadError::NotAPath)?;
+            let slash = path.rfind('/').ok_or(NodeProblem::NotAPath)?;
             let name = &path[slash + 1..];
             if name.is_empty() {
-                return Err(LoadError::NotAPath);
+                return Err(NodeProblem::NotAPath);
             }
-            let parent = self.parent(&path, slash)?;
+            let parent = self.parent(path, slash)?;
             let id = self
                 .tree
                 .nodes
-                .alloc(Node::new(data, acl_ref, stat))
-                .ok_or(LoadError::TooManyNodes)?;
+                .alloc(node)
+                .ok_or(NodeProblem::TooManyNodes)?;
             let siblings = match self.tree.nodes.get_mut(parent) {
                 Some(p) => &mut p.children,
-                None => return Err(LoadError::MissingParent),
+                None => return Err(NodeProblem::MissingParent),
             };
             if siblings.insert(name.into(), id).is_some() {
-                return Err(LoadError::Duplicate);
+                return Err(NodeProblem::Duplicate);
             }
             self.chain.push((path.len(), id));
-            self.tree.index_add(&path, owner);
-            self.tree.data_size += utf16_len(&path) + data_len;
+            self.tree.index_add(path, owner);
+            self.tree.data_size += utf16_len(path) + data_len;
         }
         if self.tree.acls.get(acl_ref).is_some() {
             self.tree.acls.add_usage(acl_ref);
@@ -119,13 +135,12 @@ impl TreeLoader {
             // A number the ACL section lacks: see `AclCache::reserve`.
             self.tree.acls.reserve(acl_ref);
         }
-        self.last_path = path;
         Ok(())
     }
 
     /// The parent of `path` (whose last `/` is at `slash`): on the chain in
     /// a depth-first file, else looked up from the root.
-    fn parent(&mut self, path: &str, slash: usize) -> Result<NodeId, LoadError> {
+    fn parent(&mut self, path: &str, slash: usize) -> Result<NodeId, NodeProblem> {
         while self.chain.last().is_some_and(|&(end, _)| end > slash) {
             self.chain.pop();
         }
@@ -139,14 +154,14 @@ impl TreeLoader {
 
     /// Sets the chain to the nodes of `parent` from the root down and
     /// returns the last, or MissingParent.
-    fn rebuild_chain(&mut self, parent: &str) -> Result<NodeId, LoadError> {
+    fn rebuild_chain(&mut self, parent: &str) -> Result<NodeId, NodeProblem> {
         self.chain.clear();
         self.chain.push((0, ROOT_ID));
         let mut id = ROOT_ID;
         if parent.is_empty() {
             return Ok(id);
         }
-        let rest = parent.strip_prefix('/').ok_or(LoadError::MissingParent)?;
+        let rest = parent.strip_prefix('/').ok_or(NodeProblem::MissingParent)?;
         let mut end = 0;
         for name in rest.split('/') {
             end += 1 + name.len();
@@ -155,20 +170,20 @@ impl TreeLoader {
                 .nodes
                 .get(id)
                 .and_then(|n| n.children.get(name))
-                .ok_or(LoadError::MissingParent)?;
+                .ok_or(NodeProblem::MissingParent)?;
             self.chain.push((end, id));
         }
         Ok(id)
     }
 
     /// The loaded tree, with quota usage recounted and unused ACL entries
-    /// dropped.
-    pub(crate) fn finish(mut self) -> Result<DataTree, LoadError> {
+    /// dropped; `None` if no node (not even the root) was loaded.
+    pub(crate) fn finish(mut self) -> Option<DataTree> {
         if self.tree.nodes.live() == 0 {
-            return Err(LoadError::NoRoot);
+            return None;
         }
         self.tree.setup_quota();
         self.tree.acls.purge_unused();
-        Ok(self.tree)
+        Some(self.tree)
     }
 }

@@ -34,10 +34,7 @@ impl DataTree {
         // own path in `path`.
         let mut stack: Vec<(btree_map::Iter<'_, Box<str>, NodeId>, usize)> =
             vec![(top_node.children.iter(), path.len())];
-        loop {
-            let Some((children, base)) = stack.last_mut() else {
-                break;
-            };
+        while let Some((children, base)) = stack.last_mut() {
             let base = *base;
             let Some((name, &id)) = children.next() else {
                 stack.pop();
