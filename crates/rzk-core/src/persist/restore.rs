@@ -71,6 +71,7 @@ pub fn restore_snapshot_with_max_len(
     types: ExtendedTypes,
     max_len: usize,
 ) -> Result<Restored, RestoreError> {
+    let reader_len = file.len();
     let (mut reader, head) = SnapshotReader::open_with_max_len(file, max_len)?;
     let sessions = head
         .sessions
@@ -78,7 +79,7 @@ pub fn restore_snapshot_with_max_len(
         .map(|s| (s.session_id, s.timeout))
         .collect();
     let acls = head.acl_cache.into_iter().map(|e| (e.acl_ref, e.acls));
-    let mut loader = TreeLoader::new(types, acls);
+    let mut loader = TreeLoader::new(types, acls, reader_len);
     let mut digest = 0u64;
     let mut offset = reader.position();
     while let Some(node) = reader.next_node()? {

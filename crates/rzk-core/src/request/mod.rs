@@ -160,6 +160,19 @@ impl RequestEngine {
     /// watches, no outstanding changes and last processed zxid 0.
     pub fn new(tree: DataTree, auth: AuthConfig, compat: Compat) -> Self {
         let tree_digest = digest::full_tree_digest(&tree);
+        Self::with_digest(tree, tree_digest, auth, compat)
+    }
+
+    /// [`Self::new`] for a tree whose digest is already known — recovery
+    /// keeps it through loading and replay — so a restart does not walk a
+    /// million nodes twice. Debug builds check it.
+    pub(crate) fn with_digest(
+        tree: DataTree,
+        tree_digest: u64,
+        auth: AuthConfig,
+        compat: Compat,
+    ) -> Self {
+        debug_assert_eq!(tree_digest, digest::full_tree_digest(&tree));
         Self {
             tree,
             watches: if compat.check_watches_own_only {

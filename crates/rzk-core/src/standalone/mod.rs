@@ -140,7 +140,11 @@ impl Standalone {
 
     /// A server over a tree loaded from disk.
     pub fn with_tree(cfg: StandaloneConfig, tree: DataTree, now: Now) -> Self {
-        let mut engine = RequestEngine::new(tree, cfg.auth.clone(), cfg.compat);
+        let engine = RequestEngine::new(tree, cfg.auth.clone(), cfg.compat);
+        Self::with_engine(cfg, engine, now)
+    }
+
+    fn with_engine(cfg: StandaloneConfig, mut engine: RequestEngine, now: Now) -> Self {
         engine.set_enforce_quota(cfg.enforce_quota);
         let sessions = SessionTracker::new(cfg.sessions, STANDALONE_SERVER_ID, now.mono_ms);
         Self {

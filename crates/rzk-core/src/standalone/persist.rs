@@ -8,12 +8,14 @@ use rzk_proto::txn::TxnEntry;
 
 use super::{Standalone, StandaloneConfig};
 use crate::persist::{Recovered, SnapshotWalk};
+use crate::request::RequestEngine;
 use crate::shell::Now;
 
 impl Standalone {
     /// A server over a recovered database: the engine's last processed
-    /// zxid is `recovered.last_zxid` and its tree digest is recomputed from
-    /// the tree; every recovered session is tracked with its timeout from
+    /// zxid is `recovered.last_zxid` and its tree digest is the one
+    /// recovery computed from the loaded nodes and kept through replay (the
+    /// same sum a walk of the tree gives; debug builds check it); every recovered session is tracked with its timeout from
     /// `now`, so it expires — deleting its ephemerals through a normal
     /// closeSession txn — unless its client comes back; and new session ids
     /// skip every tracked one.
@@ -24,13 +26,15 @@ impl Standalone {
     /// here with a closeSession txn, which [`Self::take_txns`] returns
     /// first, so the log agrees with the tree.
     pub fn restore(cfg: StandaloneConfig, recovered: Recovered, now: Now) -> Self {
+        let digest = recovered.tree_digest() as u64;
         let Recovered {
             tree,
             sessions,
             last_zxid,
             ..
         } = recovered;
-        let mut server = Self::with_tree(cfg, tree, now);
+        let engine = RequestEngine::with_digest(tree, digest, cfg.auth.clone(), cfg.compat);
+        let mut server = Self::with_engine(cfg, engine, now);
         server.engine.set_last_processed_zxid(last_zxid);
         let dead: Vec<i64> = server
             .engine

@@ -84,6 +84,22 @@ fn misplaced_nodes_are_named_with_their_offset() {
             2,
             NodeProblem::MissingParent,
         ),
+        // Siblings out of name order, then one seen before.
+        (
+            vec![node("", -1), node("/b", -1), node("/a", -1), node("/b", -1)],
+            3,
+            NodeProblem::Duplicate,
+        ),
+        (
+            vec![
+                node("", -1),
+                node("/a", -1),
+                node("/a/x", -1),
+                node("/a", -1),
+            ],
+            3,
+            NodeProblem::Duplicate,
+        ),
     ];
     for (nodes, bad, problem) in cases {
         let want = RestoreError::Node {
@@ -110,9 +126,20 @@ fn misplaced_nodes_are_named_with_their_offset() {
     );
 }
 
-/// Parent-first is all the loader needs: a breadth-first file loads too.
+/// Parent-first is all the loader needs: a depth-first file with
+/// siblings in any order (ZooKeeper writes hash order) and a
+/// breadth-first file load too.
 #[test]
 fn any_parent_first_order_loads() {
+    let nodes = ["", "/z", "/z/2", "/z/1", "/z/1/x", "/a", "/a/q", "/m", "/b"];
+    let r = load(nodes.iter().map(|p| node(p, 1)).collect()).unwrap();
+    let mut seen = Vec::new();
+    r.tree.visit(|p, _| seen.push(p.to_owned()));
+    assert_eq!(
+        seen,
+        ["", "/a", "/a/q", "/b", "/m", "/z", "/z/1", "/z/1/x", "/z/2"]
+    );
+
     let nodes = ["", "/a", "/b", "/a/x", "/b/y", "/a/x/1", "/a/z"];
     let r = load(nodes.iter().map(|p| node(p, 1)).collect()).unwrap();
     let mut seen = Vec::new();
