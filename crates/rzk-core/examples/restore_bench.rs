@@ -17,7 +17,6 @@ use rzk_core::shell::Now;
 use rzk_core::standalone::{Standalone, StandaloneConfig};
 use rzk_core::tree::{DataTree, ExtendedTypes};
 use rzk_proto::data::Acl;
-use rzk_proto::disk::ZxidDigest;
 
 /// Times are the point of this program; it is not protocol code.
 #[allow(clippy::disallowed_methods)]
@@ -91,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sessions = [(0x0100_0000_0000_0001, 30_000)];
     let mut walk = SnapshotWalk::begin(&tree, &sessions, zxid, &mut out);
     let mut steps = 0;
-    while !walk.step(&tree, 1000, &mut out, Some(ZxidDigest::new(zxid, digest))) {
+    while !walk.step(&tree, 1000, &mut out, zxid, Some(digest)) {
         steps += 1;
     }
     let file = out.freeze();

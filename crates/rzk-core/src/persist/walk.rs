@@ -67,6 +67,8 @@ pub struct SnapshotWalk {
     path: String,
     frames: Vec<Frame>,
     nodes: u64,
+    /// Set when the tail is written.
+    end_zxid: Option<i64>,
     /// Reused for every node written, so writing allocates nothing per node.
     scratch: SnapNode,
 }
@@ -104,6 +106,7 @@ impl SnapshotWalk {
             path: String::new(),
             frames: Vec::new(),
             nodes: 0,
+            end_zxid: None,
             scratch: SnapNode::default(),
         }
     }
@@ -127,19 +130,21 @@ impl SnapshotWalk {
     /// Appends up to `budget` more nodes of `tree` to `out` (a step looks
     /// at most `budget` nodes, written or passed over by rule 1; 0 counts
     /// as 1, so every step makes progress). When the walk is complete it
-    /// appends the terminator, the seal, and — if `end_digest` is given —
-    /// that digest block and its seal (what ZooKeeper 3.8 writes), and
-    /// returns true; every later call appends nothing and returns true.
+    /// appends the terminator, the seal, and — if `digest` is given — the
+    /// digest block `(last_zxid, digest)` and its seal (what ZooKeeper 3.8
+    /// writes), and returns true; every later call appends nothing and
+    /// returns true.
     ///
-    /// `end_digest` is read only on the step that completes the walk; it
-    /// must be the tree digest with the zxid last applied at that moment
-    /// (`None` when digests are disabled, as ZooKeeper then writes none).
+    /// `last_zxid` is the last zxid applied to `tree` and `digest` the tree
+    /// digest now (`None` when digests are disabled: ZooKeeper then writes
+    /// no block); only the step that completes the walk reads them.
     pub fn step(
         &mut self,
         tree: &DataTree,
         budget: usize,
         out: &mut BytesMut,
-        end_digest: Option<ZxidDigest>,
+        last_zxid: i64,
+        digest: Option<i64>,
     ) -> bool {
         let Some(writer) = self.writer.as_mut() else {
             return true;
@@ -211,12 +216,24 @@ impl SnapshotWalk {
         }
         if let Some(writer) = self.writer.take() {
             let tail = SnapshotTail {
-                digest: end_digest,
+                digest: digest.map(|d| ZxidDigest::new(last_zxid, d)),
                 last_processed_zxid: None,
             };
             writer.finish(&tail, out);
+            self.end_zxid = Some(last_zxid);
         }
         true
+    }
+
+    /// Once the walk is done, the last zxid applied when it finished. The
+    /// file may hold effects of every txn up to it — the core applies txns
+    /// before they are durable — so it must not be made a valid snapshot
+    /// (synced and renamed into place) before the log is durable through
+    /// this zxid; otherwise a crash could leave a snapshot holding writes
+    /// the log never got. (ZooKeeper applies only logged txns, so its
+    /// snapshots never outrun its log.)
+    pub fn end_zxid(&self) -> Option<i64> {
+        self.end_zxid
     }
 }
 

@@ -3,7 +3,6 @@
 //! few nodes at a time between request batches.
 
 use bytes::BytesMut;
-use rzk_proto::disk::ZxidDigest;
 use rzk_proto::txn::TxnEntry;
 
 use super::{Standalone, StandaloneConfig};
@@ -73,7 +72,9 @@ impl Standalone {
     /// complete appends the terminator, seal, the digest block (the tree
     /// digest at this moment and the last applied zxid; none when digests
     /// are disabled) and its seal — what ZooKeeper 3.8 writes — and returns
-    /// true. Call it between request batches until it does.
+    /// true. Call it between request batches until it does; then publish
+    /// the file only once the log is durable through
+    /// [`SnapshotWalk::end_zxid`].
     pub fn snapshot_step(
         &self,
         walk: &mut SnapshotWalk,
@@ -84,7 +85,7 @@ impl Standalone {
             .cfg
             .compat
             .digest_enabled
-            .then(|| ZxidDigest::new(self.last_zxid(), self.engine.tree_digest()));
-        walk.step(self.engine.tree(), budget, out, digest)
+            .then(|| self.engine.tree_digest());
+        walk.step(self.engine.tree(), budget, out, self.last_zxid(), digest)
     }
 }

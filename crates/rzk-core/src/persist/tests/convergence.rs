@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rzk_proto::client::{CreateRequest, DeleteRequest, MultiOp, SetDataRequest};
 use rzk_proto::codes::OpCode;
-use rzk_proto::disk::{Snapshot, ZxidDigest};
+use rzk_proto::disk::Snapshot;
 
 use super::golden::TTL_ON;
 use super::{
@@ -155,6 +155,12 @@ fn run(d: &mut Driver, op: &Op) {
     }
 }
 
+/// The zxid of a finished file's digest block.
+fn decoded_digest_zxid(file: &BytesMut) -> Option<i64> {
+    let s = Snapshot::decode(Bytes::copy_from_slice(file)).ok()?;
+    s.tail.digest.map(|d| d.zxid)
+}
+
 /// Writes before the walk, then chunks of writes each followed by one
 /// step of `budget` nodes, then steps until done.
 fn converges(before: &[Op], during: &[Vec<Op>], budget: usize) -> Result<(), TestCaseError> {
@@ -169,23 +175,26 @@ fn converges(before: &[Op], during: &[Vec<Op>], budget: usize) -> Result<(), Tes
     let mut walk = SnapshotWalk::begin(d.eng.tree(), &d.session_list(), d.zxid, &mut file);
     let z = walk.zxid();
     prop_assert_eq!(z, d.zxid);
-    let end = |d: &Driver| Some(ZxidDigest::new(d.zxid, d.eng.tree_digest()));
-    let mut done = false;
+    let mut end_zxid = None;
     for chunk in during {
         for op in chunk {
             run(&mut d, op);
         }
-        if !done {
-            done = walk.step(d.eng.tree(), budget, &mut file, end(&d));
+        if end_zxid.is_none() && walk.step(d.eng.tree(), budget, &mut file, d.zxid, d.digest()) {
+            end_zxid = Some(d.zxid);
         }
     }
-    while !done {
-        done = walk.step(d.eng.tree(), budget, &mut file, end(&d));
+    while end_zxid.is_none() {
+        if walk.step(d.eng.tree(), budget, &mut file, d.zxid, d.digest()) {
+            end_zxid = Some(d.zxid);
+        }
     }
     prop_assert!(walk.is_done());
+    prop_assert_eq!(walk.end_zxid(), end_zxid);
+    prop_assert_eq!(decoded_digest_zxid(&file), end_zxid);
     // Writes may go on after the walk ends; the file does not change.
     let len = file.len();
-    prop_assert!(walk.step(d.eng.tree(), budget, &mut file, end(&d)));
+    prop_assert!(walk.step(d.eng.tree(), budget, &mut file, d.zxid, d.digest()));
     prop_assert_eq!(file.len(), len);
 
     let file = file.freeze();

@@ -95,9 +95,8 @@ pub(crate) fn snapshot_of(
 ) -> Bytes {
     let mut out = BytesMut::new();
     let mut walk = SnapshotWalk::begin(tree, sessions, zxid, &mut out);
-    let end = digest.map(|d| rzk_proto::disk::ZxidDigest::new(zxid, d));
     let mut steps = 0;
-    while !walk.step(tree, budget, &mut out, end.clone()) {
+    while !walk.step(tree, budget, &mut out, zxid, digest) {
         steps += 1;
         assert!(steps < 1_000_000, "the walk does not end");
     }
