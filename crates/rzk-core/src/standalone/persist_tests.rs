@@ -175,7 +175,11 @@ fn a_server_restored_from_its_snapshot_and_log_carries_on() {
         );
     }
     assert!(step > 3, "the walk took several steps");
-    assert_eq!(walk.end_zxid(), Some(s.last_zxid()), "publish after this is durable");
+    assert_eq!(
+        walk.end_zxid(),
+        Some(s.last_zxid()),
+        "publish after this is durable"
+    );
     assert!(walk.end_zxid() > Some(z));
     call(&mut s, 1, 999, &create("/after", CreateMode::Persistent), 4);
     log.extend(s.take_txns());
