@@ -16,7 +16,8 @@
 //!
 //! Files: [`compat`] (version switches), [`digest`] (tree digest),
 //! `pending` (outstanding changes), `prep` / `prep_create` / `prep_multi` /
-//! `prep_internal` (writes → txns), `apply`, `read`, [`reply`].
+//! `prep_internal` (writes → txns), `apply_tree` (txn → tree changes, shared
+//! with log replay), `apply` (+ watches and reply), `read`, [`reply`].
 //!
 //! Deviations from ZooKeeper, all in cases its own clients do not produce
 //! or where ZooKeeper contradicts itself:
@@ -37,6 +38,7 @@
 //!   SetDataResponse with a null Stat cannot be serialised.
 
 mod apply;
+pub(crate) mod apply_tree;
 pub mod compat;
 pub mod digest;
 mod pending;
@@ -158,6 +160,19 @@ impl RequestEngine {
     /// watches, no outstanding changes and last processed zxid 0.
     pub fn new(tree: DataTree, auth: AuthConfig, compat: Compat) -> Self {
         let tree_digest = digest::full_tree_digest(&tree);
+        Self::with_digest(tree, tree_digest, auth, compat)
+    }
+
+    /// [`Self::new`] for a tree whose digest is already known — recovery
+    /// keeps it through loading and replay — so a restart does not walk a
+    /// million nodes twice. Debug builds check it.
+    pub(crate) fn with_digest(
+        tree: DataTree,
+        tree_digest: u64,
+        auth: AuthConfig,
+        compat: Compat,
+    ) -> Self {
+        debug_assert_eq!(tree_digest, digest::full_tree_digest(&tree));
         Self {
             tree,
             watches: if compat.check_watches_own_only {

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use rzk_proto::client::{ConnectRequest, ConnectResponse};
 use rzk_proto::jute::Record;
 
-use super::{ConnIds, Stage, Standalone};
+use super::{Stage, Standalone};
 use crate::shell::{ConnId, Now, Output};
 
 impl Standalone {
@@ -40,7 +40,7 @@ impl Standalone {
                 self.engine
                     .prep_create_session(session.id, 0, zxid, now.wall_ms, session.timeout);
             // createSession changes no node, so it fires no watch.
-            let _ = self.engine.apply(&txn, &ConnIds(&self.conns));
+            let _ = self.commit(txn);
             self.bind(conn, session.id);
             ConnectResponse {
                 protocol_version: 0,

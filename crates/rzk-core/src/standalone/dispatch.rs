@@ -6,7 +6,7 @@ use rzk_proto::client::{AuthPacket, ReplyHeader, Request, RequestFrame};
 use rzk_proto::codes::{xid, ErrorCode, OpCode};
 use rzk_proto::jute::{Jute, Reader, Record};
 
-use super::{ConnIds, Standalone};
+use super::Standalone;
 use crate::request::{Caller, Reply};
 use crate::shell::{ConnId, Now, Output};
 
@@ -74,7 +74,7 @@ impl Standalone {
                 let txn = self
                     .engine
                     .prep_marshalling_error(&caller, xid, zxid, now.wall_ms);
-                let applied = self.engine.apply(&txn, &ConnIds(&self.conns));
+                let applied = self.commit(txn);
                 self.answer(conn, xid, &applied.reply, out);
                 return;
             }
@@ -113,7 +113,7 @@ impl Standalone {
                 let zxid = self.next_zxid();
                 match self.engine.prep_write(&caller, xid, zxid, now.wall_ms, r) {
                     Ok(txn) => {
-                        let applied = self.engine.apply(&txn, &ConnIds(&self.conns));
+                        let applied = self.commit(txn);
                         // Events first: a client sees "event, then result".
                         self.notify(applied.notifications, out);
                         self.answer(conn, xid, &applied.reply, out);

@@ -3,16 +3,22 @@
 //! shell (`open`, `frame`, `closed`, `tick`), with time as an input.
 //!
 //! Every write becomes a txn with the next zxid (createSession and
-//! closeSession included, as in ZooKeeper) and is applied at once: the tree
-//! lives in memory until durable storage is plugged in between `prep` and
-//! `apply`. Each connection's replies leave in request order, and the watch
-//! events a write fires are queued before its reply.
+//! closeSession included, as in ZooKeeper) and is applied at once. The
+//! shell collects the applied txns with [`Standalone::take_txns`], logs
+//! them, and holds every output produced with them until they are durable
+//! (the group commit of `PROTOCOL.md` §6.2): a client sees nothing of a
+//! write that could still be lost. Each connection's replies leave in
+//! request order, and the watch events a write fires are queued before its
+//! reply. Snapshots and restarts are in `persist.rs`.
 
 mod connect;
 mod dispatch;
 mod four_letter;
 #[cfg(test)]
 mod model_tests;
+mod persist;
+#[cfg(test)]
+mod persist_tests;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -23,9 +29,10 @@ use std::net::{IpAddr, SocketAddr};
 use bytes::Bytes;
 use rzk_proto::client::{encode_reply, ReplyHeader};
 use rzk_proto::data::Id;
+use rzk_proto::txn::TxnEntry;
 
 use crate::acl::AuthConfig;
-use crate::request::{Compat, ConnAuth, Disposition, Reply, RequestEngine};
+use crate::request::{Applied, Compat, ConnAuth, Disposition, Reply, RequestEngine};
 use crate::session::{SessionConfig, SessionTracker, STANDALONE_SERVER_ID};
 use crate::shell::{ConnId, Now, Output};
 use crate::tree::ephemeral::ExtendedTypes;
@@ -116,6 +123,8 @@ pub struct Standalone {
     next_container_check: i64,
     started_mono_ms: i64,
     stats: ServerStats,
+    /// Txns applied since the shell last took them.
+    applied: Vec<TxnEntry>,
 }
 
 impl Standalone {
@@ -131,7 +140,11 @@ impl Standalone {
 
     /// A server over a tree loaded from disk.
     pub fn with_tree(cfg: StandaloneConfig, tree: DataTree, now: Now) -> Self {
-        let mut engine = RequestEngine::new(tree, cfg.auth.clone(), cfg.compat);
+        let engine = RequestEngine::new(tree, cfg.auth.clone(), cfg.compat);
+        Self::with_engine(cfg, engine, now)
+    }
+
+    fn with_engine(cfg: StandaloneConfig, mut engine: RequestEngine, now: Now) -> Self {
         engine.set_enforce_quota(cfg.enforce_quota);
         let sessions = SessionTracker::new(cfg.sessions, STANDALONE_SERVER_ID, now.mono_ms);
         Self {
@@ -143,6 +156,7 @@ impl Standalone {
             session_conn: BTreeMap::new(),
             started_mono_ms: now.mono_ms,
             stats: ServerStats::default(),
+            applied: Vec::new(),
         }
     }
 
@@ -234,7 +248,7 @@ impl Standalone {
             {
                 let zxid = self.next_zxid();
                 let txn = self.engine.prep_delete_container(&path, zxid, now.wall_ms);
-                let applied = self.engine.apply(&txn, &ConnIds(&self.conns));
+                let applied = self.commit(txn);
                 self.notify(applied.notifications, &mut out);
             }
         }
@@ -247,13 +261,22 @@ impl Standalone {
         self.engine.last_processed_zxid() + 1
     }
 
+    /// Applies a txn and keeps it for [`Self::take_txns`]. Every txn goes
+    /// through here, so the log the shell writes is exactly what the tree
+    /// went through.
+    fn commit(&mut self, txn: TxnEntry) -> Applied {
+        let applied = self.engine.apply(&txn, &ConnIds(&self.conns));
+        self.applied.push(txn);
+        applied
+    }
+
     /// Ends session `id` with a closeSession txn: its ephemerals are
     /// deleted and their watches fire.
     fn close_session(&mut self, id: i64, cxid: i32, now: Now, out: &mut Vec<Output>) -> Reply {
         self.sessions.set_closing(id);
         let zxid = self.next_zxid();
         let txn = self.engine.prep_close_session(id, cxid, zxid, now.wall_ms);
-        let applied = self.engine.apply(&txn, &ConnIds(&self.conns));
+        let applied = self.commit(txn);
         self.sessions.remove_session(id);
         self.notify(applied.notifications, out);
         applied.reply

@@ -14,23 +14,23 @@ use rzk_proto::jute::{Jute, Reader, Record};
 use super::{Standalone, StandaloneConfig};
 use crate::shell::{ConnId, Now, Output};
 
-fn now(ms: i64) -> Now {
+pub(super) fn now(ms: i64) -> Now {
     Now {
         wall_ms: 1_700_000_000_000 + ms,
         mono_ms: ms,
     }
 }
 
-fn server() -> Standalone {
+pub(super) fn server() -> Standalone {
     let tick = NonZeroU32::new(2000).unwrap();
     Standalone::new(StandaloneConfig::with_tick_time(tick), now(0))
 }
 
-fn peer() -> SocketAddr {
+pub(super) fn peer() -> SocketAddr {
     "127.0.0.1:40000".parse().unwrap()
 }
 
-fn sends(out: &[Output], conn: ConnId) -> Vec<Bytes> {
+pub(super) fn sends(out: &[Output], conn: ConnId) -> Vec<Bytes> {
     out.iter()
         .filter_map(|o| match o {
             Output::Send { conn: c, payload } if *c == conn => Some(payload.clone()),
@@ -44,7 +44,7 @@ fn closes(out: &[Output], conn: ConnId) -> bool {
 }
 
 /// Opens `conn` and creates a session; returns the ConnectResponse.
-fn connect(s: &mut Standalone, conn: ConnId, t: i64) -> ConnectResponse {
+pub(super) fn connect(s: &mut Standalone, conn: ConnId, t: i64) -> ConnectResponse {
     s.open(conn, peer(), now(t));
     let req = ConnectRequest {
         timeout: 30_000,
@@ -58,7 +58,7 @@ fn connect(s: &mut Standalone, conn: ConnId, t: i64) -> ConnectResponse {
     ConnectResponse::from_bytes(replies[0].clone()).unwrap()
 }
 
-fn call(s: &mut Standalone, conn: ConnId, x: i32, req: &Request, t: i64) -> Vec<Output> {
+pub(super) fn call(s: &mut Standalone, conn: ConnId, x: i32, req: &Request, t: i64) -> Vec<Output> {
     s.frame(conn, RequestFrame::encode(x, req), now(t))
 }
 
@@ -68,7 +68,7 @@ fn header(payload: &Bytes) -> (ReplyHeader, Reader) {
     (h, r)
 }
 
-fn create(path: &str, mode: CreateMode) -> Request {
+pub(super) fn create(path: &str, mode: CreateMode) -> Request {
     Request::Create {
         opcode: OpCode::Create,
         request: CreateRequest {

@@ -154,7 +154,7 @@ impl DataTree {
         })
     }
 
-    fn index_add(&mut self, path: &str, owner: i64) {
+    pub(super) fn index_add(&mut self, path: &str, owner: i64) {
         match self.types.classify(owner) {
             EphemeralType::Container => {
                 self.containers.insert(path.to_owned());

@@ -18,12 +18,14 @@
 mod acl_cache;
 mod apply;
 pub mod ephemeral;
+pub(crate) mod load;
 mod node;
 #[cfg(test)]
 mod proptests;
 mod quota;
 #[cfg(test)]
 mod tests;
+mod visit;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -72,7 +74,12 @@ impl TreeError {
 /// Java's `String.length()`: the UTF-16 length, which is what ZooKeeper's
 /// approximate data size counts for paths.
 fn utf16_len(s: &str) -> i64 {
-    s.encode_utf16().count() as i64
+    // Counted on the UTF-8 bytes (snapshot loading does this per node):
+    // every byte that is not a continuation starts a char, one UTF-16 unit,
+    // and each 4-byte lead (a char outside the BMP) adds its second unit.
+    s.bytes()
+        .map(|b| i64::from(b & 0xC0 != 0x80) + i64::from(b >= 0xF0))
+        .sum()
 }
 
 /// The tree. See the module documentation.
@@ -90,8 +97,8 @@ pub struct DataTree {
     data_size: i64,
     /// Paths with a quota, whose usage the tree keeps (§3.12).
     quotas: quota::QuotaPaths,
-    /// Returned for a node whose ACL number is missing from the cache (a
-    /// broken invariant): it grants nothing, so a bug fails closed.
+    /// Returned for a node whose ACL number is missing from the cache (see
+    /// `acl_of`): it grants nothing.
     deny_all: Arc<[Acl]>,
 }
 
@@ -152,6 +159,37 @@ impl<'a> NodeRef<'a> {
     /// Child names, sorted.
     pub fn children(&self) -> impl Iterator<Item = &'a str> + 'a {
         self.node.children.keys().map(|k| &**k)
+    }
+
+    /// The child called `name`.
+    pub fn child(&self, name: &str) -> Option<NodeRef<'a>> {
+        let id = *self.node.children.get(name)?;
+        let node = self.tree.nodes.get(id)?;
+        Some(NodeRef {
+            tree: self.tree,
+            node,
+        })
+    }
+
+    /// The first child, in name order, whose name sorts after `after` (the
+    /// first child of all for `None`), with its name. Lets a walk resume by
+    /// name after the tree has changed.
+    pub fn child_after(&self, after: Option<&str>) -> Option<(&'a str, NodeRef<'a>)> {
+        use std::ops::Bound;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let (name, &id) = self
+            .node
+            .children
+            .range::<str, _>((from, Bound::Unbounded))
+            .next()?;
+        let node = self.tree.nodes.get(id)?;
+        Some((
+            &**name,
+            NodeRef {
+                tree: self.tree,
+                node,
+            },
+        ))
     }
 
     /// Number of children.
@@ -254,13 +292,15 @@ impl DataTree {
         Some(id)
     }
 
+    /// The node's ACL. A number missing from the cache grants nothing: a
+    /// snapshot written while ACLs changed can leave a node with a number
+    /// its ACL section lacks until the log's setACL is replayed (ZooKeeper
+    /// throws on reading such a node), and failing closed is the safe
+    /// reading of anything else that gets there.
     fn acl_of(&self, node: &Node) -> Arc<[Acl]> {
         match self.acls.get(node.acl) {
             Some(a) => a.clone(),
-            None => {
-                debug_assert!(false, "ACL {} missing from the cache", node.acl);
-                self.deny_all.clone()
-            }
+            None => self.deny_all.clone(),
         }
     }
 

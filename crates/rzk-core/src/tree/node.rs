@@ -57,6 +57,15 @@ pub(crate) struct Arena {
 }
 
 impl Arena {
+    /// An empty arena with room for `n` nodes, so loading a snapshot does
+    /// not move the arena as it grows.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        Self {
+            slots: Vec::with_capacity(n),
+            ..Self::default()
+        }
+    }
+
     /// The node at `id`, if live.
     pub(crate) fn get(&self, id: NodeId) -> Option<&Node> {
         self.slots.get(id as usize).and_then(Option::as_ref)

@@ -164,6 +164,28 @@ impl DataTree {
         }
     }
 
+    /// `setupQuota` (after loading a snapshot): every leaf under
+    /// `/zookeeper/quota` whose path ends in `/zookeeper_limits` puts a
+    /// quota on the path between `/zookeeper/quota` and the *first*
+    /// `/zookeeper_limits` (Java's `indexOf`), whose stats node is then
+    /// recounted from the tree. Limit nodes with children count for
+    /// nothing, as in ZooKeeper.
+    pub(super) fn setup_quota(&mut self) {
+        let limit_suffix = format!("/{LIMIT_NODE}");
+        let mut quota_paths = Vec::new();
+        self.visit_subtree(path::QUOTA, |p, n| {
+            if n.num_children() == 0 && p.ends_with(&limit_suffix) {
+                if let Some(end) = p.find(&limit_suffix) {
+                    quota_paths.push(p[path::QUOTA.len()..end].to_owned());
+                }
+            }
+        });
+        for q in quota_paths {
+            self.recount_quota(&q);
+            self.quotas.0.insert(q);
+        }
+    }
+
     /// `updateQuotaForPath`: sets the stats node of `quota_path` to the
     /// subtree's node count and data bytes, counting the node itself.
     fn recount_quota(&mut self, quota_path: &str) {

@@ -388,3 +388,10 @@ fn approximate_data_size_tracks_changes() {
     t.delete_node("/é", 3).unwrap();
     assert_eq!(t.approximate_data_size(), base);
 }
+
+#[test]
+fn utf16_length_counts_java_chars() {
+    for s in ["", "/", "/abc", "/é", "/€x", "/😀", "/a😀b€é"] {
+        assert_eq!(super::utf16_len(s), s.encode_utf16().count() as i64, "{s}");
+    }
+}

@@ -1,0 +1,26 @@
+//! What durable storage needs from the core (`PROTOCOL.md` §6.3): loading a
+//! snapshot into a tree, replaying the txn log over it, and writing a
+//! snapshot of a live tree in small steps. File I/O is storage's business:
+//! everything here takes and produces bytes in memory.
+//!
+//! * [`restore_snapshot`]: an uncompressed snapshot file → [`Restored`]
+//!   (tree, sessions, the digest block);
+//! * [`Recovered`]: a tree, sessions and last zxid, fed log txns in order
+//!   by [`Recovered::replay`], idempotently over a fuzzy snapshot as
+//!   ZooKeeper's `FileTxnSnapLog.processTransaction` is, checking digests
+//!   as `DataTree.compareSnapshotDigests` / `compareDigest` do;
+//! * [`SnapshotWalk`]: a snapshot written a few nodes at a time while the
+//!   tree keeps changing (see `walk.rs` for why the result is still
+//!   correct). [`crate::standalone::Standalone`] drives it.
+
+mod recover;
+mod restore;
+#[cfg(test)]
+pub(crate) mod tests;
+mod walk;
+
+pub use recover::{DigestCheck, DigestMismatch, Recovered, ReplayError};
+pub use restore::{restore_snapshot, restore_snapshot_with_max_len, RestoreError, Restored};
+pub use walk::SnapshotWalk;
+
+pub use crate::tree::load::NodeProblem;
