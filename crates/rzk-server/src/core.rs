@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 
 use bytes::{Bytes, BytesMut};
 use rzk_core::persist::SnapshotWalk;
-use rzk_proto::txn::TxnEntry;
 use rzk_proto::codec::FourLetterCommand;
+use rzk_proto::txn::TxnEntry;
 
 pub use rzk_core::shell::{ConnId, Now, Output};
 
@@ -48,7 +48,12 @@ pub trait Core: Send + 'static {
 
     /// Appends up to `budget` more nodes of the snapshot `walk` to `out`;
     /// true once the snapshot is complete.
-    fn snapshot_step(&mut self, _walk: &mut SnapshotWalk, _budget: usize, _out: &mut BytesMut) -> bool {
+    fn snapshot_step(
+        &mut self,
+        _walk: &mut SnapshotWalk,
+        _budget: usize,
+        _out: &mut BytesMut,
+    ) -> bool {
         true
     }
 }

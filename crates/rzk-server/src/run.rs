@@ -13,10 +13,12 @@ use tokio::net::TcpListener;
 
 use crate::clock;
 use crate::config::ServerConfig;
+use crate::core::Core;
 use crate::net::{self, NetConfig};
 use crate::standalone::StandaloneCore;
 use crate::storage::{self, StorageConfig};
 use rzk_core::tree::ephemeral::ExtendedTypes;
+use rzk_proto::jute::Record;
 
 /// Why the server could not run.
 #[derive(Debug, thiserror::Error)]
@@ -205,6 +207,19 @@ pub async fn serve(
         conf_text(cfg, addr.port()),
     )
     .with_dirs(storage_cfg.snap_dir(), storage_cfg.log_dir());
+    // Restoring may itself apply txns (closing sessions that own
+    // ephemerals but were not in the snapshot, as ZooKeeper does at
+    // start-up): they are made durable before anything else happens.
+    let mut log = log;
+    let startup_txns = core.take_txns();
+    if !startup_txns.is_empty() {
+        let commit = startup_txns
+            .iter()
+            .try_for_each(|t| log.append(t.header.zxid, &t.to_bytes()))
+            .and_then(|()| log.commit());
+        commit.map_err(|e| RunError::StorageIo(e.to_string()))?;
+    }
+    let last_zxid = core.last_zxid();
     if !had_snapshot {
         storage::write_snapshot_now(&mut core, disk.clone(), &storage_cfg.snap_dir())
             .map_err(|e| RunError::StorageIo(e.to_string()))?;

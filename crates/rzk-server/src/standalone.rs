@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
 use rzk_core::persist::SnapshotWalk;
-use rzk_proto::txn::TxnEntry;
 use rzk_core::standalone::{FourLetterInfo, Standalone};
 use rzk_proto::codec::FourLetterCommand;
+use rzk_proto::txn::TxnEntry;
 
 use crate::core::{ConnId, Core, Now, Output};
 
@@ -104,7 +104,12 @@ impl Core for StandaloneCore {
         Some(self.core.begin_snapshot(out))
     }
 
-    fn snapshot_step(&mut self, walk: &mut SnapshotWalk, budget: usize, out: &mut BytesMut) -> bool {
+    fn snapshot_step(
+        &mut self,
+        walk: &mut SnapshotWalk,
+        budget: usize,
+        out: &mut BytesMut,
+    ) -> bool {
         self.core.snapshot_step(walk, budget, out)
     }
 

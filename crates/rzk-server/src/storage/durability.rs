@@ -216,7 +216,10 @@ impl Durability {
         if let Some(tx) = &self.snap {
             let _ = tx.send(SnapCmd::Begin { zxid: walk.zxid() });
         }
-        tracing::info!(zxid = format_args!("0x{:x}", walk.zxid()), "snapshot started");
+        tracing::info!(
+            zxid = format_args!("0x{:x}", walk.zxid()),
+            "snapshot started"
+        );
         self.walk = Some(walk);
         Ok(())
     }
@@ -316,7 +319,7 @@ pub(crate) fn write_snapshot_now<C: Core>(
     core: &mut C,
     disk: Arc<dyn Disk>,
     dir: &std::path::Path,
-) -> Result<Option<PathBuf>, rzk_storage::StorageError> {
+) -> Result<Option<PathBuf>, rzk_storage::SnapError> {
     let mut buf = BytesMut::new();
     let Some(mut walk) = core.begin_snapshot(&mut buf) else {
         return Ok(None);

@@ -64,6 +64,9 @@ pub enum StorageStartError {
     /// The logs cannot be read (corruption, I/O).
     #[error(transparent)]
     Storage(#[from] rzk_storage::StorageError),
+    /// The snapshot directory cannot be listed or cleaned.
+    #[error(transparent)]
+    Snapshots(#[from] rzk_storage::SnapError),
     /// Snapshots exist but none could be loaded.
     #[error("no usable snapshot in {}: {tried}", dir.display())]
     NoUsableSnapshot {

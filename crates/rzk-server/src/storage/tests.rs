@@ -95,7 +95,14 @@ impl Core for TxnCore {
     }
     fn frame(&mut self, conn: ConnId, payload: Bytes, _: Now) -> Vec<Output> {
         self.zxid += 1;
-        self.pending.push(TxnEntry::new(1, 1, self.zxid, 0, TxnBody::Error(rzk_proto::txn::ErrorTxn { err: -101 }), None));
+        self.pending.push(TxnEntry::new(
+            1,
+            1,
+            self.zxid,
+            0,
+            TxnBody::Error(rzk_proto::txn::ErrorTxn { err: -101 }),
+            None,
+        ));
         vec![Output::Send { conn, payload }]
     }
     fn closed(&mut self, _: ConnId, _: Now) -> Vec<Output> {
@@ -119,7 +126,10 @@ impl Core for TxnCore {
 }
 
 fn now() -> Now {
-    Now { wall_ms: 0, mono_ms: 0 }
+    Now {
+        wall_ms: 0,
+        mono_ms: 0,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,13 +154,24 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
     };
     disk.create_dir_all(&cfg.log_dir()).unwrap();
     disk.create_dir_all(&cfg.snap_dir()).unwrap();
-    let log = TxnLog::open(disk.clone(), cfg.log_dir(), LogOptions { prealloc_size: cfg.prealloc_size, force_sync: true }).unwrap();
+    let log = TxnLog::open(
+        disk.clone(),
+        cfg.log_dir(),
+        LogOptions {
+            prealloc_size: cfg.prealloc_size,
+            force_sync: true,
+        },
+    )
+    .unwrap();
     let mut d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
     let mut core = TxnCore::default();
 
     // The first write: its reply is held while its sync is blocked.
     let out = core.frame(1, Bytes::from_static(b"a"), now());
-    assert!(d.after_call(&mut core, out).unwrap().is_empty(), "a reply left before its txn was synced");
+    assert!(
+        d.after_call(&mut core, out).unwrap().is_empty(),
+        "a reply left before its txn was synced"
+    );
     // Three more writes while that sync is blocked: all held.
     for p in [b"b", b"c", b"d"] {
         let out = core.frame(1, Bytes::copy_from_slice(p), now());
@@ -158,7 +179,10 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
     }
     // A read-only call (no txn) after them is held too: it could show
     // their effects.
-    assert!(d.after_call(&mut core, vec![Output::Close { conn: 9 }]).unwrap().is_empty());
+    assert!(d
+        .after_call(&mut core, vec![Output::Close { conn: 9 }])
+        .unwrap()
+        .is_empty());
 
     // Release the first sync, then let every later one through.
     gate_tx.send(()).unwrap();
@@ -178,8 +202,17 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
             Output::Close { conn } => format!("close {conn}"),
         })
         .collect();
-    assert_eq!(order, ["a", "b", "c", "d", "close 9"], "released out of order");
+    assert_eq!(
+        order,
+        ["a", "b", "c", "d", "close 9"],
+        "released out of order"
+    );
     let n = *syncs.lock().unwrap();
-    assert!(n <= 2, "{n} syncs for 4 txns queued behind one sync: no group commit");
-    tokio::task::spawn_blocking(move || d.shutdown()).await.unwrap();
+    assert!(
+        n <= 2,
+        "{n} syncs for 4 txns queued behind one sync: no group commit"
+    );
+    tokio::task::spawn_blocking(move || d.shutdown())
+        .await
+        .unwrap();
 }
