@@ -6,8 +6,10 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use rzk_core::persist::SnapshotWalk;
 use rzk_proto::codec::FourLetterCommand;
+use rzk_proto::txn::TxnEntry;
 
 pub use rzk_core::shell::{ConnId, Now, Output};
 
@@ -26,4 +28,32 @@ pub trait Core: Send + 'static {
     /// The text answer to a four-letter word (after the whitelist check,
     /// which the shell does).
     fn four_letter(&mut self, command: FourLetterCommand, mask: Option<i64>, now: Now) -> String;
+
+    /// Every txn applied since the last call, in zxid order, for the log.
+    /// A core without persistent state has none.
+    fn take_txns(&mut self) -> Vec<TxnEntry> {
+        Vec::new()
+    }
+
+    /// The zxid of the last txn applied.
+    fn last_zxid(&self) -> i64 {
+        0
+    }
+
+    /// Starts a snapshot of the current state, appending its first bytes
+    /// to `out`; `None` if this core has nothing to snapshot.
+    fn begin_snapshot(&mut self, _out: &mut BytesMut) -> Option<SnapshotWalk> {
+        None
+    }
+
+    /// Appends up to `budget` more nodes of the snapshot `walk` to `out`;
+    /// true once the snapshot is complete.
+    fn snapshot_step(
+        &mut self,
+        _walk: &mut SnapshotWalk,
+        _budget: usize,
+        _out: &mut BytesMut,
+    ) -> bool {
+        true
+    }
 }

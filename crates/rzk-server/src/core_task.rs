@@ -14,6 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock;
 use crate::core::{ConnId, Core, Output};
+use crate::storage::durability::LogFailed;
+use crate::storage::Durability;
 
 /// What a connection tells the core task.
 pub(crate) enum Event {
@@ -42,35 +44,112 @@ pub(crate) enum Outbound {
     Frame(Bytes),
 }
 
-/// Runs the core until every event sender is gone.
-pub(crate) async fn run<C: Core>(mut core: C, mut events: mpsc::Receiver<Event>, tick: Duration) {
+/// Why the core task woke up.
+enum Wake {
+    /// The log thread or the snapshot thread reported.
+    Progress(Result<Vec<Output>, LogFailed>),
+    /// A connection event (`None`: every sender is gone).
+    Event(Option<Event>),
+    /// Time to tick.
+    Tick,
+    /// Nothing else to do: serialize more of the snapshot.
+    SnapshotStep,
+    /// The server is shutting down.
+    Stop,
+}
+
+async fn progress(durability: &mut Option<Durability>) -> Result<Vec<Output>, LogFailed> {
+    match durability {
+        Some(d) => d.progress().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs the core until every event sender is gone or `stop` fires. With
+/// `durability`, every output waits until the txns applied before it are
+/// durable, and the log's failure ends the task with an error (nothing
+/// more may be acknowledged).
+pub(crate) async fn run<C: Core>(
+    mut core: C,
+    mut events: mpsc::Receiver<Event>,
+    tick: Duration,
+    mut durability: Option<Durability>,
+    mut stop: oneshot::Receiver<()>,
+) -> Result<(), LogFailed> {
     let mut writers: BTreeMap<ConnId, mpsc::Sender<Outbound>> = BTreeMap::new();
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let outputs = tokio::select! {
-            // Events first: a tick never jumps ahead of bytes already read.
+    let result = loop {
+        let snapshotting = durability.as_ref().is_some_and(Durability::snapshotting);
+        let wake = tokio::select! {
+            // Durability reports first (they release replies), then events:
+            // a tick never jumps ahead of bytes already read.
             biased;
-            ev = events.recv() => match ev {
-                None => break,
-                Some(Event::Open { conn, peer, outbound }) => {
-                    writers.insert(conn, outbound);
-                    core.open(conn, peer, clock::now())
+            p = progress(&mut durability) => Wake::Progress(p),
+            _ = &mut stop => Wake::Stop,
+            ev = events.recv() => Wake::Event(ev),
+            _ = ticker.tick() => Wake::Tick,
+            _ = std::future::ready(()), if snapshotting => Wake::SnapshotStep,
+        };
+        let outputs = match wake {
+            Wake::Progress(Ok(released)) => {
+                route(&mut writers, released);
+                continue;
+            }
+            Wake::Progress(Err(e)) => break Err(e),
+            Wake::Stop | Wake::Event(None) => break Ok(()),
+            Wake::SnapshotStep => {
+                if let Some(d) = durability.as_mut() {
+                    d.snapshot_step(&mut core, false);
                 }
-                Some(Event::Frame { conn, payload }) => core.frame(conn, payload, clock::now()),
-                Some(Event::Closed { conn }) => {
-                    writers.remove(&conn);
-                    core.closed(conn, clock::now())
-                }
-                Some(Event::FourLetter { command, mask, reply }) => {
-                    let _ = reply.send(core.four_letter(command, mask, clock::now()));
-                    Vec::new()
-                }
+                continue;
+            }
+            Wake::Event(Some(Event::Open {
+                conn,
+                peer,
+                outbound,
+            })) => {
+                writers.insert(conn, outbound);
+                core.open(conn, peer, clock::now())
+            }
+            Wake::Event(Some(Event::Frame { conn, payload })) => {
+                core.frame(conn, payload, clock::now())
+            }
+            Wake::Event(Some(Event::Closed { conn })) => {
+                writers.remove(&conn);
+                core.closed(conn, clock::now())
+            }
+            Wake::Event(Some(Event::FourLetter {
+                command,
+                mask,
+                reply,
+            })) => {
+                let _ = reply.send(core.four_letter(command, mask, clock::now()));
+                Vec::new()
+            }
+            Wake::Tick => core.tick(clock::now()),
+        };
+        let outputs = match durability.as_mut() {
+            Some(d) => match d.after_call(&mut core, outputs) {
+                Ok(o) => o,
+                Err(e) => break Err(e),
             },
-            _ = ticker.tick() => core.tick(clock::now()),
+            None => outputs,
         };
         route(&mut writers, outputs);
+        // Under load the idle branch rarely runs: a small step after every
+        // event keeps a snapshot moving without stalling requests.
+        if let Some(d) = durability.as_mut() {
+            if d.snapshotting() {
+                d.snapshot_step(&mut core, true);
+            }
+        }
+    };
+    if let Some(d) = durability {
+        // Commit what the log was given before the process goes.
+        let _ = tokio::task::spawn_blocking(move || d.shutdown()).await;
     }
+    result
 }
 
 /// Carries out outputs. Closing a connection is dropping its writer's

@@ -8,6 +8,8 @@
 //! * [`core`]: the narrow boundary the state machine implements;
 //! * [`run`]: starting a server from its configuration;
 //! * [`standalone`]: the standalone server's core behind the shell;
+//! * [`storage`]: durability — the txn log with group commit, snapshots,
+//!   recovery at start-up and autopurge;
 //! * [`clock`]: the one place the server reads time.
 
 #![forbid(unsafe_code)]
@@ -19,3 +21,4 @@ mod core_task;
 pub mod net;
 pub mod run;
 pub mod standalone;
+pub mod storage;

@@ -13,8 +13,12 @@ use tokio::net::TcpListener;
 
 use crate::clock;
 use crate::config::ServerConfig;
+use crate::core::Core;
 use crate::net::{self, NetConfig};
 use crate::standalone::StandaloneCore;
+use crate::storage::{self, StorageConfig};
+use rzk_core::tree::ephemeral::ExtendedTypes;
+use rzk_proto::jute::Record;
 
 /// Why the server could not run.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +37,13 @@ pub enum RunError {
         /// What is wrong.
         why: String,
     },
+    /// The data directory cannot be recovered.
+    #[error("data directory: {0}")]
+    Storage(#[from] crate::storage::StorageStartError),
+    /// A storage thread could not be started or the start-up snapshot
+    /// could not be written.
+    #[error("storage: {0}")]
+    StorageIo(String),
     /// Binding or serving the client port failed.
     #[error("client port {addr}: {source}")]
     Listen {
@@ -136,7 +147,23 @@ pub async fn bind(cfg: &ServerConfig) -> Result<TcpListener, RunError> {
         .map_err(|source| RunError::Listen { addr, source })
 }
 
-/// Serves a standalone server on `listener` until `shutdown` completes.
+/// The storage settings a `zoo.cfg` implies.
+pub fn storage_config(cfg: &ServerConfig) -> StorageConfig {
+    StorageConfig {
+        data_dir: cfg.data_dir.clone(),
+        data_log_dir: cfg.data_log_dir.clone(),
+        snap_count: cfg.tunables.snap_count,
+        snap_size_limit: cfg.tunables.snap_size_limit,
+        prealloc_size: cfg.tunables.pre_alloc_size,
+        force_sync: cfg.tunables.force_sync,
+        snap_retain_count: cfg.snap_retain_count,
+        purge_interval: cfg.purge_interval,
+    }
+}
+
+/// Serves a standalone server on `listener` until `shutdown` completes:
+/// recovers the data directory first (refusing to start on corruption),
+/// then serves with every write durable before it is acknowledged.
 pub async fn serve(
     cfg: &ServerConfig,
     listener: TcpListener,
@@ -147,15 +174,67 @@ pub async fn serve(
         addr: "client port".into(),
         source,
     })?;
-    let core = StandaloneCore::new(
-        Standalone::new(core_cfg, clock::now()),
+    let storage_cfg = storage_config(cfg);
+    if cfg.tunables.snapshot_compression != crate::config::SnapshotCompression::None {
+        tracing::warn!(
+            "snapshot.compression.method is set: rzk reads gz and snappy snapshots but writes uncompressed ones"
+        );
+    }
+    let types = ExtendedTypes {
+        enabled: core_cfg.extended_types,
+        ..ExtendedTypes::default()
+    };
+    let open_cfg = storage_cfg.clone();
+    let opened = tokio::task::spawn_blocking(move || storage::open(&open_cfg, types))
+        .await
+        .map_err(|e| RunError::StorageIo(e.to_string()))??;
+    let storage::Opened {
+        recovered,
+        log,
+        disk,
+        had_snapshot,
+        replayed,
+    } = opened;
+    let last_zxid = recovered.last_zxid;
+    tracing::info!(
+        zxid = format_args!("0x{last_zxid:x}"),
+        replayed,
+        "database recovered"
+    );
+    let now = clock::now();
+    let mut core = StandaloneCore::new(
+        Standalone::restore(core_cfg, recovered, now),
         conf_text(cfg, addr.port()),
-    );
+    )
+    .with_dirs(storage_cfg.snap_dir(), storage_cfg.log_dir());
+    // Restoring may itself apply txns (closing sessions that own
+    // ephemerals but were not in the snapshot, as ZooKeeper does at
+    // start-up): they are made durable before anything else happens.
+    let mut log = log;
+    let startup_txns = core.take_txns();
+    if !startup_txns.is_empty() {
+        let commit = startup_txns
+            .iter()
+            .try_for_each(|t| log.append(t.header.zxid, &t.to_bytes()))
+            .and_then(|()| log.commit());
+        commit.map_err(|e| RunError::StorageIo(e.to_string()))?;
+    }
+    let last_zxid = core.last_zxid();
+    if !had_snapshot {
+        storage::write_snapshot_now(&mut core, disk.clone(), &storage_cfg.snap_dir())
+            .map_err(|e| RunError::StorageIo(e.to_string()))?;
+    }
+    let seed = u64::try_from(now.wall_ms).unwrap_or(0) ^ u64::from(addr.port());
+    let mut durability = storage::Durability::start(log, disk, &storage_cfg, last_zxid, seed)
+        .map_err(|e| RunError::StorageIo(e.to_string()))?;
+    if had_snapshot && replayed > 0 {
+        // Like ZooKeeper's snapshot at start-up, but in the background.
+        durability
+            .begin_snapshot(&mut core)
+            .map_err(|e| RunError::StorageIo(e.to_string()))?;
+    }
     tracing::info!(%addr, "rzk standalone server listening");
-    tracing::warn!(
-        "the data tree is kept in memory only: durable storage is not implemented yet, so data is lost when the server stops"
-    );
-    net::serve(listener, core, net_config(cfg), shutdown)
+    net::serve_with(listener, core, net_config(cfg), Some(durability), shutdown)
         .await
         .map_err(|source| RunError::Listen {
             addr: addr.to_string(),

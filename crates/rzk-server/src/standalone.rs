@@ -3,9 +3,13 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
+use std::path::{Path, PathBuf};
+
+use bytes::{Bytes, BytesMut};
+use rzk_core::persist::SnapshotWalk;
 use rzk_core::standalone::{FourLetterInfo, Standalone};
 use rzk_proto::codec::FourLetterCommand;
+use rzk_proto::txn::TxnEntry;
 
 use crate::core::{ConnId, Core, Now, Output};
 
@@ -26,6 +30,21 @@ pub struct StandaloneCore {
     info: FourLetterInfo,
     conf: String,
     trace_mask: i64,
+    /// The snapshot and log directories, for `dirs`.
+    dirs: Option<(PathBuf, PathBuf)>,
+}
+
+/// Bytes in the regular files directly in `dir` (what ZooKeeper's `dirs`
+/// reports for its `version-2` directories).
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum()
+    })
 }
 
 impl StandaloneCore {
@@ -40,7 +59,14 @@ impl StandaloneCore {
             conf,
             // ZooKeeper's default trace mask.
             trace_mask: 306,
+            dirs: None,
         }
+    }
+
+    /// Names the snapshot and log directories `dirs` reports on.
+    pub fn with_dirs(mut self, snap_dir: PathBuf, log_dir: PathBuf) -> Self {
+        self.dirs = Some((snap_dir, log_dir));
+        self
     }
 
     /// The state machine, for inspection.
@@ -66,6 +92,27 @@ impl Core for StandaloneCore {
         self.core.tick(now)
     }
 
+    fn take_txns(&mut self) -> Vec<TxnEntry> {
+        self.core.take_txns()
+    }
+
+    fn last_zxid(&self) -> i64 {
+        self.core.last_zxid()
+    }
+
+    fn begin_snapshot(&mut self, out: &mut BytesMut) -> Option<SnapshotWalk> {
+        Some(self.core.begin_snapshot(out))
+    }
+
+    fn snapshot_step(
+        &mut self,
+        walk: &mut SnapshotWalk,
+        budget: usize,
+        out: &mut BytesMut,
+    ) -> bool {
+        self.core.snapshot_step(walk, budget, out)
+    }
+
     fn four_letter(&mut self, command: FourLetterCommand, mask: Option<i64>, now: Now) -> String {
         use FourLetterCommand::*;
         match command {
@@ -87,8 +134,11 @@ impl Core for StandaloneCore {
                 std::env::consts::OS,
                 std::env::consts::ARCH
             ),
-            // Everything is in memory until durable storage arrives.
-            Dirs => "datadir_size: 0\nlogdir_size: 0\n".into(),
+            Dirs => format!(
+                "datadir_size: {}\nlogdir_size: {}\n",
+                self.dirs.as_ref().map_or(0, |(d, _)| dir_size(d)),
+                self.dirs.as_ref().map_or(0, |(_, l)| dir_size(l)),
+            ),
             Gtmk => self.trace_mask.to_string(),
             Stmk => {
                 if let Some(m) = mask {

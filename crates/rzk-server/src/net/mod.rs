@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::core::Core;
 use crate::core_task;
+use crate::storage::Durability;
 
 /// Limits and options of the client port.
 #[derive(Debug, Clone)]
@@ -102,22 +103,45 @@ fn take_slot(counts: &Arc<Mutex<ConnCounts>>, ip: IpAddr, cfg: &NetConfig) -> Op
 /// Serves the client port until `shutdown` completes: accepts connections,
 /// refuses those over the limits by closing them (as ZooKeeper does), and
 /// runs `core` in its own task. Returns when the listener fails or on
-/// shutdown.
+/// shutdown. Nothing is made durable: see [`serve_durable`].
 pub async fn serve<C: Core>(
     listener: TcpListener,
     core: C,
     cfg: NetConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_with(listener, core, cfg, None, shutdown).await
+}
+
+/// [`serve`] with durable storage: every reply waits for its txns' sync,
+/// and the server stops (with an error) if the txn log fails.
+pub(crate) async fn serve_with<C: Core>(
+    listener: TcpListener,
+    core: C,
+    cfg: NetConfig,
+    durability: Option<Durability>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let cfg = Arc::new(cfg);
     let (events, rx) = mpsc::channel(cfg.global_outstanding_limit.max(1));
-    let core_task = tokio::spawn(core_task::run(core, rx, cfg.tick));
+    let (stop, stop_rx) = tokio::sync::oneshot::channel();
+    let mut core_task = tokio::spawn(core_task::run(core, rx, cfg.tick, durability, stop_rx));
     let counts = Arc::new(Mutex::new(ConnCounts::default()));
     let mut next_conn = 1u64;
     tokio::pin!(shutdown);
+    let mut core_ended = None;
     let result = loop {
         let (stream, peer) = tokio::select! {
             _ = &mut shutdown => break Ok(()),
+            ended = &mut core_task => {
+                let why = match &ended {
+                    Ok(Err(e)) => e.to_string(),
+                    Ok(Ok(())) => "the core stopped".to_string(),
+                    Err(e) => format!("the core task failed: {e}"),
+                };
+                core_ended = Some(());
+                break Err(std::io::Error::other(why));
+            }
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 // Out of descriptors or a connection reset before accept:
@@ -142,10 +166,14 @@ pub async fn serve<C: Core>(
             drop(slot);
         });
     };
-    // Without the listener the server is over: stop the core, which drops
-    // every writer and so closes every connection.
+    // Without the listener the server is over: stop the core (it commits
+    // what the log was given), which drops every writer and so closes
+    // every connection.
     drop(events);
-    core_task.abort();
+    if core_ended.is_none() {
+        let _ = stop.send(());
+        let _ = core_task.await;
+    }
     result
 }
 

@@ -1,0 +1,341 @@
+//! What the core task does for durability: ships the txns each core call
+//! applied to the log thread, holds outputs until they are durable, and
+//! runs fuzzy snapshots in small steps between events.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+
+use bytes::BytesMut;
+use rzk_core::persist::SnapshotWalk;
+use rzk_proto::jute::Record;
+use rzk_storage::{Disk, TxnLog};
+use tokio::sync::{mpsc as tokio_mpsc, watch};
+
+use super::log_thread::{self, Durable, DurableZxid, LogCmd};
+use super::open::StorageConfig;
+use super::purge_thread;
+use super::snapshot_thread::{self, SnapCmd, SnapDone};
+use crate::core::{Core, Output};
+
+/// Nodes serialized per snapshot step while requests are waiting: small
+/// enough that a step costs well under a millisecond.
+const STEP_BUSY: usize = 256;
+/// Nodes per step when nothing else is waiting.
+const STEP_IDLE: usize = 4096;
+/// Snapshot bytes gathered before they are handed to the writer.
+const CHUNK: usize = 1 << 20;
+
+/// The log failed: the server must stop serving.
+#[derive(Debug, thiserror::Error)]
+#[error("the txn log failed: {0}")]
+pub(crate) struct LogFailed(pub(crate) String);
+
+/// splitmix64: ZooKeeper randomises when snapshots happen so that the
+/// servers of an ensemble do not all snapshot at once; any seeded
+/// generator does.
+#[derive(Debug)]
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        if n == 0 {
+            0
+        } else {
+            z % n
+        }
+    }
+}
+
+/// Durability state owned by the core task. See the module docs.
+#[derive(Debug)]
+pub(crate) struct Durability {
+    log: Option<mpsc::Sender<LogCmd>>,
+    reports: watch::Receiver<Durable>,
+    durable: i64,
+    appended: i64,
+    /// Outputs waiting for their txns to be durable, oldest first, each
+    /// with the last zxid appended before it was produced.
+    held: VecDeque<(i64, Vec<Output>)>,
+    snap: Option<mpsc::Sender<SnapCmd>>,
+    snap_done: tokio_mpsc::UnboundedReceiver<SnapDone>,
+    walk: Option<SnapshotWalk>,
+    snap_buf: BytesMut,
+    snapshot_in_flight: bool,
+    snap_count: u64,
+    snap_size_limit: Option<u64>,
+    txns_since_snap: u64,
+    bytes_since_snap: u64,
+    roll_txns: u64,
+    roll_bytes: u64,
+    rng: Rng,
+    threads: Vec<JoinHandle<()>>,
+    purge_stop: Option<mpsc::Sender<()>>,
+}
+
+impl Durability {
+    /// Starts the log, snapshot and purge threads over an opened database
+    /// whose last zxid is `last_zxid`. `seed` randomises snapshot timing.
+    pub(crate) fn start(
+        log: TxnLog,
+        disk: Arc<dyn Disk>,
+        cfg: &StorageConfig,
+        last_zxid: i64,
+        seed: u64,
+    ) -> std::io::Result<Self> {
+        let durable = Arc::new(DurableZxid::new(last_zxid));
+        let (log_tx, log_rx) = mpsc::channel();
+        let (report_tx, reports) = watch::channel(Durable::Upto(last_zxid));
+        let mut threads = Vec::new();
+        {
+            let durable = durable.clone();
+            threads.push(
+                std::thread::Builder::new()
+                    .name("rzk-txnlog".into())
+                    .spawn(move || log_thread::run(log, log_rx, report_tx, durable))?,
+            );
+        }
+        let (snap_tx, snap_rx) = mpsc::channel();
+        let (done_tx, snap_done) = tokio_mpsc::unbounded_channel();
+        {
+            let (disk, dir) = (disk.clone(), cfg.snap_dir());
+            threads.push(
+                std::thread::Builder::new()
+                    .name("rzk-snapshot".into())
+                    .spawn(move || snapshot_thread::run(disk, dir, snap_rx, durable, done_tx))?,
+            );
+        }
+        let purge_stop = if cfg.purge_interval.is_zero() {
+            None
+        } else {
+            let (stop_tx, stop_rx) = mpsc::channel();
+            let (snap_dir, log_dir): (PathBuf, PathBuf) = (cfg.snap_dir(), cfg.log_dir());
+            let (retain, interval) = (cfg.snap_retain_count, cfg.purge_interval);
+            threads.push(std::thread::Builder::new().name("rzk-purge".into()).spawn(
+                move || purge_thread::run(disk, snap_dir, log_dir, retain, interval, stop_rx),
+            )?);
+            Some(stop_tx)
+        };
+        let mut d = Self {
+            log: Some(log_tx),
+            reports,
+            durable: last_zxid,
+            appended: last_zxid,
+            held: VecDeque::new(),
+            snap: Some(snap_tx),
+            snap_done,
+            walk: None,
+            snap_buf: BytesMut::new(),
+            snapshot_in_flight: false,
+            snap_count: u64::from(cfg.snap_count.max(2)),
+            snap_size_limit: cfg.snap_size_limit,
+            txns_since_snap: 0,
+            bytes_since_snap: 0,
+            roll_txns: 0,
+            roll_bytes: 0,
+            rng: Rng(seed),
+            threads,
+            purge_stop,
+        };
+        d.reset_snapshot_trigger();
+        Ok(d)
+    }
+
+    /// ZooKeeper's `SyncRequestProcessor.resetSnapshotStats`.
+    fn reset_snapshot_trigger(&mut self) {
+        self.txns_since_snap = 0;
+        self.bytes_since_snap = 0;
+        self.roll_txns = self.rng.below(self.snap_count / 2);
+        self.roll_bytes = self.snap_size_limit.map_or(0, |l| self.rng.below(l / 2));
+    }
+
+    fn should_snapshot(&self) -> bool {
+        self.txns_since_snap > self.snap_count / 2 + self.roll_txns
+            || self
+                .snap_size_limit
+                .is_some_and(|l| self.bytes_since_snap > l / 2 + self.roll_bytes)
+    }
+
+    /// After every core call: logs the txns it applied, and returns the
+    /// outputs that may leave now (in order), holding the rest.
+    pub(crate) fn after_call<C: Core>(
+        &mut self,
+        core: &mut C,
+        outputs: Vec<Output>,
+    ) -> Result<Vec<Output>, LogFailed> {
+        let txns = core.take_txns();
+        if !txns.is_empty() {
+            let mut batch = Vec::with_capacity(txns.len());
+            for t in &txns {
+                let bytes = t.to_bytes();
+                self.bytes_since_snap += bytes.len() as u64;
+                batch.push((t.header.zxid, bytes));
+            }
+            self.txns_since_snap += txns.len() as u64;
+            if let Some(&(z, _)) = batch.last() {
+                self.appended = z;
+            }
+            self.send_log(LogCmd::Append(batch))?;
+            if self.should_snapshot() && self.walk.is_none() && !self.snapshot_in_flight {
+                self.begin_snapshot(core)?;
+            }
+        }
+        if !outputs.is_empty() {
+            if self.held.is_empty() && self.appended <= self.durable {
+                return Ok(outputs);
+            }
+            self.held.push_back((self.appended, outputs));
+        }
+        Ok(Vec::new())
+    }
+
+    fn send_log(&mut self, cmd: LogCmd) -> Result<(), LogFailed> {
+        match &self.log {
+            Some(tx) if tx.send(cmd).is_ok() => Ok(()),
+            _ => Err(LogFailed("the log thread has stopped".into())),
+        }
+    }
+
+    /// Starts a snapshot now (also used at start-up to snapshot a freshly
+    /// recovered database in the background).
+    pub(crate) fn begin_snapshot<C: Core>(&mut self, core: &mut C) -> Result<(), LogFailed> {
+        // The log rolls first, so the new file begins right after the
+        // snapshot's zxid, as ZooKeeper's does.
+        self.send_log(LogCmd::Roll)?;
+        self.reset_snapshot_trigger();
+        let Some(walk) = core.begin_snapshot(&mut self.snap_buf) else {
+            self.snap_buf.clear();
+            return Ok(());
+        };
+        if let Some(tx) = &self.snap {
+            let _ = tx.send(SnapCmd::Begin { zxid: walk.zxid() });
+        }
+        tracing::info!(
+            zxid = format_args!("0x{:x}", walk.zxid()),
+            "snapshot started"
+        );
+        self.walk = Some(walk);
+        Ok(())
+    }
+
+    /// Whether a snapshot walk is under way (the core task then calls
+    /// [`Durability::snapshot_step`] between events).
+    pub(crate) fn snapshotting(&self) -> bool {
+        self.walk.is_some()
+    }
+
+    /// Serializes the next few nodes of the snapshot being taken.
+    pub(crate) fn snapshot_step<C: Core>(&mut self, core: &mut C, busy: bool) {
+        let Some(walk) = self.walk.as_mut() else {
+            return;
+        };
+        let budget = if busy { STEP_BUSY } else { STEP_IDLE };
+        let done = core.snapshot_step(walk, budget, &mut self.snap_buf);
+        if done || self.snap_buf.len() >= CHUNK {
+            let chunk = self.snap_buf.split().freeze();
+            if let Some(tx) = &self.snap {
+                let _ = tx.send(SnapCmd::Chunk(chunk));
+            }
+        }
+        if done {
+            self.walk = None;
+            self.snapshot_in_flight = true;
+            if let Some(tx) = &self.snap {
+                let _ = tx.send(SnapCmd::Finish {
+                    contains: core.last_zxid(),
+                });
+            }
+        }
+    }
+
+    /// Completes when the log thread reports progress (or failure), or a
+    /// snapshot ends; returns the outputs now free to leave.
+    pub(crate) async fn progress(&mut self) -> Result<Vec<Output>, LogFailed> {
+        tokio::select! {
+            changed = self.reports.changed() => {
+                if changed.is_err() {
+                    return Err(LogFailed("the log thread has stopped".into()));
+                }
+                let report = self.reports.borrow_and_update().clone();
+                match report {
+                    Durable::Upto(z) => {
+                        self.durable = self.durable.max(z);
+                        Ok(self.release())
+                    }
+                    Durable::Failed(why) => Err(LogFailed(why)),
+                }
+            }
+            done = self.snap_done.recv() => {
+                self.snapshot_in_flight = false;
+                match done {
+                    Some(SnapDone::Written(path)) => {
+                        tracing::info!(snapshot = %path.display(), "snapshot written");
+                    }
+                    Some(SnapDone::Failed(why)) => {
+                        tracing::error!(%why, "snapshot failed; the txn log still holds everything");
+                    }
+                    None => {}
+                }
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    fn release(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        while let Some((needed, _)) = self.held.front() {
+            if *needed > self.durable {
+                break;
+            }
+            if let Some((_, outputs)) = self.held.pop_front() {
+                out.extend(outputs);
+            }
+        }
+        out
+    }
+
+    /// Stops the threads after the log has committed what it was given
+    /// (a clean shutdown loses nothing that was applied).
+    pub(crate) fn shutdown(mut self) {
+        self.log = None;
+        self.snap = None;
+        self.purge_stop = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Writes a whole snapshot of `core` now, on this thread (at start-up,
+/// before serving, when the data directory had none — as ZooKeeper does,
+/// so that the directory is always loadable by ZooKeeper too).
+pub(crate) fn write_snapshot_now<C: Core>(
+    core: &mut C,
+    disk: Arc<dyn Disk>,
+    dir: &std::path::Path,
+) -> Result<Option<PathBuf>, rzk_storage::SnapError> {
+    let mut buf = BytesMut::new();
+    let Some(mut walk) = core.begin_snapshot(&mut buf) else {
+        return Ok(None);
+    };
+    let mut sink = rzk_storage::SnapshotSink::create(disk, dir, walk.zxid())?;
+    loop {
+        let done = core.snapshot_step(&mut walk, STEP_IDLE, &mut buf);
+        if done || buf.len() >= CHUNK {
+            if let Err(e) = sink.write(&buf) {
+                sink.abandon();
+                return Err(e);
+            }
+            buf.clear();
+        }
+        if done {
+            return sink.finish().map(Some);
+        }
+    }
+}

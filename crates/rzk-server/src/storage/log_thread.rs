@@ -1,0 +1,127 @@
+//! The log thread: appends the txns the core task sends, syncs once per
+//! batch (group commit), and publishes the highest durable zxid.
+//!
+//! Every command waiting in the channel when the thread wakes is appended
+//! before the one sync, so while a sync runs the next batch accumulates:
+//! one `fdatasync` serves every txn queued during the previous one.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+
+use bytes::Bytes;
+use rzk_storage::TxnLog;
+use tokio::sync::watch;
+
+/// What the core task asks of the log thread, in order.
+#[derive(Debug)]
+pub(crate) enum LogCmd {
+    /// Append these txns (zxid, TxnEntry bytes), in order.
+    Append(Vec<(i64, Bytes)>),
+    /// Start a new log file at the next txn (a snapshot begins).
+    Roll,
+}
+
+/// The log thread's report to the core task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Durable {
+    /// Every txn up to this zxid is on disk.
+    Upto(i64),
+    /// Writing or syncing failed: nothing after the last `Upto` may be
+    /// acknowledged, and the server must stop.
+    Failed(String),
+}
+
+/// The highest durable zxid, for threads that block until a txn is
+/// durable (the snapshot thread must not publish a snapshot containing
+/// txns that could still be lost).
+#[derive(Debug, Default)]
+pub(crate) struct DurableZxid {
+    zxid: Mutex<Option<i64>>,
+    changed: Condvar,
+}
+
+impl DurableZxid {
+    /// A tracker starting at `zxid`.
+    pub(crate) fn new(zxid: i64) -> Self {
+        Self {
+            zxid: Mutex::new(Some(zxid)),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn set(&self, zxid: Option<i64>) {
+        if let Ok(mut z) = self.zxid.lock() {
+            *z = zxid;
+        }
+        self.changed.notify_all();
+    }
+
+    /// Blocks until `zxid` is durable (true) or the log failed (false).
+    pub(crate) fn wait_for(&self, zxid: i64) -> bool {
+        let Ok(mut z) = self.zxid.lock() else {
+            return false;
+        };
+        loop {
+            match *z {
+                None => return false,
+                Some(d) if d >= zxid => return true,
+                Some(_) => match self.changed.wait(z) {
+                    Ok(g) => z = g,
+                    Err(_) => return false,
+                },
+            }
+        }
+    }
+}
+
+/// Runs until the core task drops its sender (server shutdown), then
+/// commits what is left.
+pub(crate) fn run(
+    mut log: TxnLog,
+    commands: mpsc::Receiver<LogCmd>,
+    report: watch::Sender<Durable>,
+    durable: Arc<DurableZxid>,
+) {
+    let mut last_appended: Option<i64> = None;
+    while let Ok(first) = commands.recv() {
+        let mut result = apply(&mut log, first, &mut last_appended);
+        while result.is_ok() {
+            match commands.try_recv() {
+                Ok(cmd) => result = apply(&mut log, cmd, &mut last_appended),
+                Err(_) => break,
+            }
+        }
+        let result = result.and_then(|()| log.commit());
+        match result {
+            Ok(()) => {
+                if let Some(z) = last_appended {
+                    durable.set(Some(z));
+                    report.send_replace(Durable::Upto(z));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the txn log cannot be written; no further write can be acknowledged");
+                durable.set(None);
+                report.send_replace(Durable::Failed(e.to_string()));
+                return;
+            }
+        }
+    }
+}
+
+fn apply(
+    log: &mut TxnLog,
+    cmd: LogCmd,
+    last: &mut Option<i64>,
+) -> Result<(), rzk_storage::StorageError> {
+    match cmd {
+        LogCmd::Append(txns) => {
+            for (zxid, bytes) in txns {
+                log.append(zxid, &bytes)?;
+                *last = Some(zxid);
+            }
+            Ok(())
+        }
+        LogCmd::Roll => log.roll(),
+    }
+}

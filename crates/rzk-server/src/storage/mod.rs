@@ -1,0 +1,23 @@
+//! Durability for the standalone server: the txn log written by a log
+//! thread with group commit, fuzzy snapshots serialized in small steps by
+//! the core task and written by a snapshot thread, recovery at start-up,
+//! and autopurge.
+//!
+//! The guarantee: nothing a client can observe — a reply, a watch event, a
+//! read of a znode — leaves the server before every txn applied so far is
+//! durable. The core applies txns as soon as it prepares them (so later
+//! requests see them); [`durability::Durability`] holds every output the
+//! core produces until the log thread reports that the last txn appended
+//! before that output has been synced. One sync covers every txn appended
+//! while the previous sync ran (group commit).
+
+pub(crate) mod durability;
+mod log_thread;
+mod open;
+mod purge_thread;
+mod snapshot_thread;
+
+pub(crate) use durability::{write_snapshot_now, Durability};
+pub use open::{open, Opened, StorageConfig, StorageStartError};
+#[cfg(test)]
+mod tests;

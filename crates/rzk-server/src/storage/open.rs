@@ -1,0 +1,232 @@
+//! Start-up: find the newest usable snapshot, replay the logs after it,
+//! and hand the recovered database and the open log to the server.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rzk_core::persist::{restore_snapshot, Recovered};
+use rzk_core::tree::ephemeral::ExtendedTypes;
+use rzk_proto::jute::Record;
+use rzk_proto::txn::TxnEntry;
+use rzk_storage::{
+    read_logs, read_snapshot, snapshot_candidates, Disk, FsDisk, LogOptions, TxnLog,
+};
+
+/// ZooKeeper's name for the directory holding the files of format 2.
+const VERSION_DIR: &str = "version-2";
+
+/// What storage needs from `zoo.cfg`.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// `dataDir` (snapshots go to `dataDir/version-2`).
+    pub data_dir: PathBuf,
+    /// `dataLogDir` (logs go to `dataLogDir/version-2`).
+    pub data_log_dir: PathBuf,
+    /// `snapCount`: a snapshot after `snapCount/2 + rand(snapCount/2)` txns.
+    pub snap_count: u32,
+    /// `snapSizeLimitInKb` as bytes: a snapshot after half of it plus a
+    /// random part of logged bytes; `None` disables.
+    pub snap_size_limit: Option<u64>,
+    /// `preAllocSize` in bytes.
+    pub prealloc_size: u64,
+    /// `forceSync`.
+    pub force_sync: bool,
+    /// `autopurge.snapRetainCount` (raised to 3 if lower).
+    pub snap_retain_count: u32,
+    /// `autopurge.purgeInterval`; zero disables autopurge.
+    pub purge_interval: Duration,
+}
+
+impl StorageConfig {
+    /// The directory snapshots are in.
+    pub fn snap_dir(&self) -> PathBuf {
+        self.data_dir.join(VERSION_DIR)
+    }
+
+    /// The directory logs are in.
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_log_dir.join(VERSION_DIR)
+    }
+}
+
+/// Why the server refused to start on its data directory.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageStartError {
+    /// A directory could not be created or read.
+    #[error("{}: {source}", path.display())]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The logs cannot be read (corruption, I/O).
+    #[error(transparent)]
+    Storage(#[from] rzk_storage::StorageError),
+    /// The snapshot directory cannot be listed or cleaned.
+    #[error(transparent)]
+    Snapshots(#[from] rzk_storage::SnapError),
+    /// Snapshots exist but none could be loaded.
+    #[error("no usable snapshot in {}: {tried}", dir.display())]
+    NoUsableSnapshot {
+        /// The snapshot directory.
+        dir: PathBuf,
+        /// Each snapshot tried and why it failed.
+        tried: String,
+    },
+    /// Logs exist without a snapshot they can be replayed over.
+    #[error("{}: the logs start at zxid 0x{first:x} but there is no snapshot to replay them over", dir.display())]
+    LogsWithoutSnapshot {
+        /// The log directory.
+        dir: PathBuf,
+        /// The first logged zxid.
+        first: i64,
+    },
+    /// A logged txn does not decode or does not apply.
+    #[error("txn 0x{zxid:x} in {}: {why}", dir.display())]
+    BadTxn {
+        /// The log directory.
+        dir: PathBuf,
+        /// Its zxid.
+        zxid: i64,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// A recovered database and its storage, ready to serve.
+#[derive(Debug)]
+pub struct Opened {
+    /// The database as of the last durable txn.
+    pub recovered: Recovered,
+    /// The log, positioned to start a new file at the next txn.
+    pub log: TxnLog,
+    /// The disk everything goes through.
+    pub disk: Arc<dyn Disk>,
+    /// Whether a snapshot was loaded (if not, the server writes one at
+    /// start, as ZooKeeper does, before serving).
+    pub had_snapshot: bool,
+    /// Txns replayed from the logs.
+    pub replayed: usize,
+}
+
+/// Recovers the database in `cfg`'s directories on the real file system.
+pub fn open(cfg: &StorageConfig, types: ExtendedTypes) -> Result<Opened, StorageStartError> {
+    open_on(Arc::new(FsDisk), cfg, types)
+}
+
+/// [`open`] on any disk.
+pub(crate) fn open_on(
+    disk: Arc<dyn Disk>,
+    cfg: &StorageConfig,
+    types: ExtendedTypes,
+) -> Result<Opened, StorageStartError> {
+    let snap_dir = cfg.snap_dir();
+    let log_dir = cfg.log_dir();
+    for dir in [&snap_dir, &log_dir] {
+        disk.create_dir_all(dir)
+            .map_err(|source| StorageStartError::Dir {
+                path: dir.clone(),
+                source,
+            })?;
+    }
+    let (mut recovered, had_snapshot) = load_newest_snapshot(&*disk, &snap_dir, types)?;
+    let logs = read_logs(&*disk, &log_dir, recovered.last_zxid)?;
+    if let Some(torn) = &logs.repaired {
+        tracing::warn!(
+            file = %torn.file.display(),
+            offset = torn.offset,
+            reason = ?torn.reason,
+            "the last log ended in a partial record (a write torn by a crash); it was cut there"
+        );
+    }
+    if !had_snapshot {
+        if let Some(first) = logs.entries.first() {
+            // ZooKeeper refuses logs without a snapshot; rzk accepts them
+            // only when they hold the whole history (first zxid of epoch
+            // 0 or of a new epoch), which is replayable over an empty tree.
+            if first.zxid & 0xffff_ffff != 1 {
+                return Err(StorageStartError::LogsWithoutSnapshot {
+                    dir: log_dir,
+                    first: first.zxid,
+                });
+            }
+        }
+    }
+    let mut replayed = 0;
+    for logged in &logs.entries {
+        let entry =
+            TxnEntry::from_bytes(logged.txn.clone()).map_err(|e| StorageStartError::BadTxn {
+                dir: log_dir.clone(),
+                zxid: logged.zxid,
+                why: e.to_string(),
+            })?;
+        match recovered.replay(&entry) {
+            Ok(true) => replayed += 1,
+            Ok(false) => {}
+            Err(e) => {
+                return Err(StorageStartError::BadTxn {
+                    dir: log_dir,
+                    zxid: logged.zxid,
+                    why: e.to_string(),
+                })
+            }
+        }
+    }
+    let log = TxnLog::open(
+        disk.clone(),
+        log_dir,
+        LogOptions {
+            prealloc_size: cfg.prealloc_size,
+            force_sync: cfg.force_sync,
+        },
+    )?;
+    Ok(Opened {
+        recovered,
+        log,
+        disk,
+        had_snapshot,
+        replayed,
+    })
+}
+
+/// The newest snapshot that loads, falling back to older ones (as
+/// ZooKeeper's `FileSnap.deserialize` does); an empty database if there is
+/// none at all.
+fn load_newest_snapshot(
+    disk: &dyn Disk,
+    dir: &Path,
+    types: ExtendedTypes,
+) -> Result<(Recovered, bool), StorageStartError> {
+    let candidates = snapshot_candidates(disk, dir)?;
+    if candidates.is_empty() {
+        return Ok((Recovered::empty(types), false));
+    }
+    let mut tried = Vec::new();
+    for c in &candidates {
+        let loaded = read_snapshot(disk, c)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| restore_snapshot(bytes, types).map_err(|e| e.to_string()));
+        match loaded {
+            Ok(restored) => {
+                if !tried.is_empty() {
+                    tracing::warn!(
+                        snapshot = %c.path.display(),
+                        "newer snapshots were unusable; loaded an older one"
+                    );
+                }
+                tracing::info!(snapshot = %c.path.display(), zxid = format_args!("0x{:x}", c.zxid), "loaded snapshot");
+                return Ok((Recovered::from_snapshot(restored, c.zxid), true));
+            }
+            Err(why) => {
+                tracing::warn!(snapshot = %c.path.display(), %why, "snapshot unusable");
+                tried.push(format!("{}: {why}", c.path.display()));
+            }
+        }
+    }
+    Err(StorageStartError::NoUsableSnapshot {
+        dir: dir.to_owned(),
+        tried: tried.join("; "),
+    })
+}

@@ -1,0 +1,218 @@
+//! Group commit, proven with a disk whose syncs the test releases by hand:
+//! no output leaves before the sync covering its txns returns, and txns
+//! appended while one sync runs are all covered by the next one.
+
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use rzk_core::persist::SnapshotWalk;
+use rzk_proto::codec::FourLetterCommand;
+use rzk_proto::txn::{TxnBody, TxnEntry};
+use rzk_storage::{Disk, DiskFile, FsDisk, LogOptions, TxnLog};
+
+use super::durability::Durability;
+use super::open::StorageConfig;
+use crate::core::{ConnId, Core, Now, Output};
+
+/// A disk whose file syncs block until the test sends a token, and which
+/// counts them.
+#[derive(Debug)]
+struct GatedDisk {
+    inner: FsDisk,
+    gate: Arc<Mutex<mpsc::Receiver<()>>>,
+    syncs: Arc<Mutex<usize>>,
+}
+
+#[derive(Debug)]
+struct GatedFile {
+    inner: Box<dyn DiskFile>,
+    gate: Arc<Mutex<mpsc::Receiver<()>>>,
+    syncs: Arc<Mutex<usize>>,
+}
+
+impl DiskFile for GatedFile {
+    fn write_at(&mut self, offset: u64, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_at(offset, buf)
+    }
+    fn sync(&mut self) -> std::io::Result<()> {
+        if let Ok(rx) = self.gate.lock() {
+            let _ = rx.recv_timeout(Duration::from_secs(30));
+        }
+        *self.syncs.lock().unwrap() += 1;
+        self.inner.sync()
+    }
+    fn set_len(&mut self, len: u64) -> std::io::Result<()> {
+        self.inner.set_len(len)
+    }
+    fn file_len(&self) -> std::io::Result<u64> {
+        self.inner.file_len()
+    }
+}
+
+impl Disk for GatedDisk {
+    fn create_dir_all(&self, dir: &Path) -> std::io::Result<()> {
+        self.inner.create_dir_all(dir)
+    }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        self.inner.list(dir)
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.inner.read(path)
+    }
+    fn create(&self, path: &Path) -> std::io::Result<Box<dyn DiskFile>> {
+        Ok(Box::new(GatedFile {
+            inner: self.inner.create(path)?,
+            gate: self.gate.clone(),
+            syncs: self.syncs.clone(),
+        }))
+    }
+    fn open_write(&self, path: &Path) -> std::io::Result<Box<dyn DiskFile>> {
+        self.inner.open_write(path)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn remove(&self, path: &Path) -> std::io::Result<()> {
+        self.inner.remove(path)
+    }
+    fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+        self.inner.sync_dir(dir)
+    }
+}
+
+/// A core that applies one txn per frame and answers it.
+#[derive(Debug, Default)]
+struct TxnCore {
+    zxid: i64,
+    pending: Vec<TxnEntry>,
+}
+
+impl Core for TxnCore {
+    fn open(&mut self, _: ConnId, _: std::net::SocketAddr, _: Now) -> Vec<Output> {
+        Vec::new()
+    }
+    fn frame(&mut self, conn: ConnId, payload: Bytes, _: Now) -> Vec<Output> {
+        self.zxid += 1;
+        self.pending.push(TxnEntry::new(
+            1,
+            1,
+            self.zxid,
+            0,
+            TxnBody::Error(rzk_proto::txn::ErrorTxn { err: -101 }),
+            None,
+        ));
+        vec![Output::Send { conn, payload }]
+    }
+    fn closed(&mut self, _: ConnId, _: Now) -> Vec<Output> {
+        Vec::new()
+    }
+    fn tick(&mut self, _: Now) -> Vec<Output> {
+        Vec::new()
+    }
+    fn four_letter(&mut self, _: FourLetterCommand, _: Option<i64>, _: Now) -> String {
+        String::new()
+    }
+    fn take_txns(&mut self) -> Vec<TxnEntry> {
+        std::mem::take(&mut self.pending)
+    }
+    fn last_zxid(&self) -> i64 {
+        self.zxid
+    }
+    fn begin_snapshot(&mut self, _: &mut BytesMut) -> Option<SnapshotWalk> {
+        None
+    }
+}
+
+fn now() -> Now {
+    Now {
+        wall_ms: 0,
+        mono_ms: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gate_tx, gate_rx) = mpsc::channel();
+    let syncs = Arc::new(Mutex::new(0));
+    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
+        inner: FsDisk,
+        gate: Arc::new(Mutex::new(gate_rx)),
+        syncs: syncs.clone(),
+    });
+    let cfg = StorageConfig {
+        data_dir: dir.path().to_owned(),
+        data_log_dir: dir.path().to_owned(),
+        snap_count: 100_000,
+        snap_size_limit: None,
+        prealloc_size: 1 << 20,
+        force_sync: true,
+        snap_retain_count: 3,
+        purge_interval: Duration::ZERO,
+    };
+    disk.create_dir_all(&cfg.log_dir()).unwrap();
+    disk.create_dir_all(&cfg.snap_dir()).unwrap();
+    let log = TxnLog::open(
+        disk.clone(),
+        cfg.log_dir(),
+        LogOptions {
+            prealloc_size: cfg.prealloc_size,
+            force_sync: true,
+        },
+    )
+    .unwrap();
+    let mut d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
+    let mut core = TxnCore::default();
+
+    // The first write: its reply is held while its sync is blocked.
+    let out = core.frame(1, Bytes::from_static(b"a"), now());
+    assert!(
+        d.after_call(&mut core, out).unwrap().is_empty(),
+        "a reply left before its txn was synced"
+    );
+    // Three more writes while that sync is blocked: all held.
+    for p in [b"b", b"c", b"d"] {
+        let out = core.frame(1, Bytes::copy_from_slice(p), now());
+        assert!(d.after_call(&mut core, out).unwrap().is_empty());
+    }
+    // A read-only call (no txn) after them is held too: it could show
+    // their effects.
+    assert!(d
+        .after_call(&mut core, vec![Output::Close { conn: 9 }])
+        .unwrap()
+        .is_empty());
+
+    // Release the first sync, then let every later one through.
+    gate_tx.send(()).unwrap();
+    drop(gate_tx);
+    let mut released = Vec::new();
+    while released.len() < 5 {
+        let r = tokio::time::timeout(Duration::from_secs(10), d.progress())
+            .await
+            .expect("the log thread reported within 10 s")
+            .unwrap();
+        released.extend(r);
+    }
+    let order: Vec<_> = released
+        .iter()
+        .map(|o| match o {
+            Output::Send { payload, .. } => String::from_utf8_lossy(payload).into_owned(),
+            Output::Close { conn } => format!("close {conn}"),
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["a", "b", "c", "d", "close 9"],
+        "released out of order"
+    );
+    let n = *syncs.lock().unwrap();
+    assert!(
+        n <= 2,
+        "{n} syncs for 4 txns queued behind one sync: no group commit"
+    );
+    tokio::task::spawn_blocking(move || d.shutdown())
+        .await
+        .unwrap();
+}
