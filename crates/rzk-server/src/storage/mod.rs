@@ -20,4 +20,6 @@ mod snapshot_thread;
 pub(crate) use durability::{write_snapshot_now, Durability};
 pub use open::{open, Opened, StorageConfig, StorageStartError};
 #[cfg(test)]
+mod sim_tests;
+#[cfg(test)]
 mod tests;
