@@ -66,7 +66,11 @@ fn a_server_that_exits_is_reported_at_once_with_its_log() {
     .unwrap_err();
     match err {
         StartError::Exited(status, log) => {
-            assert_eq!(status.code(), Some(2), "ZooKeeper's exit code for a bad config");
+            assert_eq!(
+                status.code(),
+                Some(2),
+                "ZooKeeper's exit code for a bad config"
+            );
             assert!(log.contains("\"often\""), "{log}");
         }
         other => panic!("expected Exited, got {other}"),

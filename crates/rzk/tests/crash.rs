@@ -47,7 +47,7 @@ const SESSIONS: usize = 4;
 const IN_FLIGHT_PER_SESSION: usize = 4;
 /// Reply deadline for one request while the server is up: a stall, not a
 /// slow disk, if exceeded.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the load may take to reach an iteration's kill point.
 const LOAD_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -625,6 +625,21 @@ async fn kill_and_recover(name: &str, server: &mut ServerProcess) {
             );
         }
     }
+    // The last restart takes writes too.
+    let c = connect(server).await;
+    c.create(
+        "/crash/done",
+        Bytes::from_static(b"done"),
+        &Acl::open_unsafe(),
+        CreateMode::Persistent,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("crash[{name}]: the last restart refused a write: {e}"));
+    assert_eq!(
+        c.get_data("/crash/done").await.unwrap().0.as_deref(),
+        Some(&b"done"[..])
+    );
+    c.close().await.unwrap();
     let files = Version2Files::list(&server.data_dir()).unwrap();
     let (creates, multis, counters): (usize, usize, u64) =
         lanes.iter().fold((0, 0, 0), |acc, l| {
@@ -637,10 +652,14 @@ async fn kill_and_recover(name: &str, server: &mut ServerProcess) {
     eprintln!(
         "crash[{name}]: {kills} SIGKILLs and restarts, {total_acked} writes acknowledged, all present; \
          {creates} nodes and {multis} multis durable; unacknowledged writes found applied {} / not applied {}; \
-         counter floors sum {counters}; recovered zxids {:#x?}; files now {}",
+         counter floors sum {counters}; recovered zxids [{}]; files now {}",
         resolved.applied,
         resolved.not_applied,
-        zxids,
+        zxids
+            .iter()
+            .map(|z| format!("{z:#x}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         files.summary()
     );
 }

@@ -32,12 +32,15 @@ mod tree_dump;
 #[path = "support/workload.rs"]
 mod workload;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use bytes::Bytes;
 use rzk_client::{Acl, CreateMode};
 use rzk_testkit::{ApacheZk, RzkServer, ServerProcess, TempDir, Version2Files, ZkOptions};
-use tree_dump::{assert_same, read_sessions, read_tree, Served};
+use tree_dump::{assert_same, read_sessions, read_tree, Served, Tree};
+use workload::Reapable;
 
 const APACHE: &str = "Apache ZooKeeper";
 const RZK: &str = "rzk";
@@ -61,12 +64,14 @@ fn cfg(log_dir: Option<&Path>) -> Vec<String> {
     c
 }
 
-fn apache(data: &Path, log_dir: Option<&Path>) -> ApacheZk {
+/// Apache ZooKeeper on `data`. Its container reaper runs every 200 ms when
+/// `reap`, else not within the test: trees compared across a restart must
+/// not change by themselves.
+fn apache(data: &Path, log_dir: Option<&Path>, reap: bool) -> ApacheZk {
+    let interval = if reap { 200 } else { 3_600_000 };
     ApacheZk::start_with(ZkOptions {
         cfg: cfg(log_dir),
-        // No container or TTL reaping while a test runs: the trees are
-        // compared across a restart and must not change by themselves.
-        properties: vec!["znode.container.checkIntervalMs=3600000".into()],
+        properties: vec![format!("znode.container.checkIntervalMs={interval}")],
         data_dir: Some(data.to_path_buf()),
     })
     .unwrap_or_else(|e| panic!("Apache ZooKeeper did not start on {}: {e}", data.display()))
@@ -133,9 +138,15 @@ async fn capture_after_start(label: &str, server: &ServerProcess) -> Served {
 }
 
 /// Runs the workload under `root`, captures, and stops the server
-/// gracefully; returns the capture. The workload's open sessions are
-/// dropped only once the server is down (their ephemerals are compared).
-async fn run_then_stop(label: &str, server: &mut ServerProcess, root: &str, seed: u64) -> Served {
+/// gracefully; returns the capture and the workload's containers and TTL
+/// nodes. The workload's open sessions are dropped only once the server is
+/// down (their ephemerals are compared).
+async fn run_then_stop(
+    label: &str,
+    server: &mut ServerProcess,
+    root: &str,
+    seed: u64,
+) -> (Served, BTreeMap<String, Reapable>) {
     let w = workload::run(&server.connect_string(), root, seed, steps()).await;
     eprintln!(
         "storage_compat: {label} ran {root}: {} writes applied, {} refused (still logged), \
@@ -155,7 +166,181 @@ async fn run_then_stop(label: &str, server: &mut ServerProcess, root: &str, seed
         served.view.zxid
     );
     drop(w.open_sessions);
-    served
+    (served, w.reapable)
+}
+
+/// The children of `path` in `tree`.
+fn children_of<'a>(tree: &'a Tree, path: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+    let prefix = format!("{path}/");
+    tree.range(prefix.clone()..)
+        .take_while(move |(p, _)| p.starts_with(&prefix))
+        .map(|(p, _)| p)
+        .filter(move |p| !p[path.len() + 1..].contains('/'))
+}
+
+/// What ZooKeeper's ContainerManager deletes from `tree`, round after
+/// round until nothing more qualifies: childless containers that had a
+/// child (persisted cversion > 0, or a child reaped in an earlier round)
+/// and childless TTL nodes past their TTL.
+fn reaped_by_zookeeper(tree: &Tree, reapable: &BTreeMap<String, Reapable>) -> BTreeSet<String> {
+    let mut gone = BTreeSet::new();
+    loop {
+        let mut more = false;
+        for (path, what) in reapable {
+            let Some(node) = tree.get(path) else { continue };
+            if gone.contains(path) {
+                continue;
+            }
+            let kids: Vec<&String> = children_of(tree, path).collect();
+            if kids.iter().any(|k| !gone.contains(*k)) {
+                continue;
+            }
+            let reap = match what {
+                Reapable::Container => node.stat.cversion > 0 || !kids.is_empty(),
+                Reapable::ExpiredTtl => true,
+                Reapable::LiveTtl => false,
+            };
+            if reap {
+                gone.insert(path.clone());
+                more = true;
+            }
+        }
+        if !more {
+            return gone;
+        }
+    }
+}
+
+/// Starts Apache ZooKeeper on the files with its container reaper on, and
+/// checks that it deletes exactly what it should from `captured` — which
+/// proves the files still mark containers and TTL nodes (a served Stat
+/// does not show them: ephemeralOwner reads 0). Returns the server.
+async fn reaps_what_zookeeper_reaps(
+    captured: &Served,
+    reapable: &BTreeMap<String, Reapable>,
+    data: &Path,
+    log_dir: Option<&Path>,
+) -> ApacheZk {
+    let expected = reaped_by_zookeeper(&captured.tree, reapable);
+    assert!(
+        expected.len() >= 3,
+        "the workload left too few reapable nodes to check: {expected:?}"
+    );
+    let zk = apache(data, log_dir, true);
+    let c = workload::admin_session(&zk.connect_string()).await;
+    let mut left: Vec<&String> = expected.iter().collect();
+    for _ in 0..150 {
+        let mut still = Vec::new();
+        for p in left {
+            if c.exists(p).await.unwrap().is_some() {
+                still.push(p);
+            }
+        }
+        left = still;
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let now = read_tree(&c).await.unwrap();
+    c.close().await.unwrap();
+    let want: BTreeSet<&String> = captured
+        .tree
+        .keys()
+        .filter(|p| !expected.contains(*p))
+        .collect();
+    let have: BTreeSet<&String> = now.keys().collect();
+    let wrongly_kept: Vec<_> = have.difference(&want).collect();
+    let wrongly_reaped: Vec<_> = want.difference(&have).collect();
+    assert!(
+        wrongly_kept.is_empty() && wrongly_reaped.is_empty(),
+        "Apache ZooKeeper's container reaper on the files {} served: {} containers/TTL nodes \
+         expected to be reaped within 30 s; still there: {wrongly_kept:?}; reaped though not expected \
+         (a node that lost its container/TTL marker, or gained one): {wrongly_reaped:?}",
+        captured.label,
+        expected.len()
+    );
+    eprintln!(
+        "storage_compat: Apache ZooKeeper's reaper deleted exactly the {} expected containers and TTL nodes",
+        expected.len()
+    );
+    zk
+}
+
+/// A pointer for the reader of a failure, when the server says why.
+fn storage_hint(server: &ServerProcess) -> &'static str {
+    if server.log().contains("memory only") {
+        "\nThe server says it keeps the tree in memory only: durable storage is not in this build."
+    } else {
+        ""
+    }
+}
+
+/// `a` and `b` are the same; on a difference, the failure also shows the
+/// reading server's log.
+fn compare(a: &Served, b: &Served, context: &str, reader: &ServerProcess) {
+    let epilogue = format!(
+        "{}\n{}'s log ends:\n{}",
+        storage_hint(reader),
+        b.label,
+        reader.log_tail(20)
+    );
+    assert_same(a, b, context, &epilogue);
+}
+
+/// The workload left one of everything it is meant to (else the
+/// comparison would prove less than it claims).
+fn assert_covers(s: &Served, reapable: &BTreeMap<String, Reapable>, root: &str) {
+    let node = |p: &str| {
+        s.tree
+            .get(&format!("{root}{p}"))
+            .unwrap_or_else(|| panic!("{}: {root}{p} is missing", s.label))
+    };
+    assert_eq!(node("/data/null").data, None);
+    assert_eq!(node("/data/empty").data, Some(Bytes::new()));
+    assert_eq!(node("/data/null-then-empty").data, Some(Bytes::new()));
+    assert_eq!(node("/data/empty-then-null").data, None);
+    let nodes = || s.tree.iter().filter(|(p, _)| p.starts_with(root));
+    let count = |f: &dyn Fn(&tree_dump::Node) -> bool| nodes().filter(|(_, n)| f(n)).count();
+    // A served Stat shows neither (ephemeralOwner reads 0): the workload
+    // says which they are.
+    let served_of = |want: &dyn Fn(Reapable) -> bool| {
+        reapable
+            .iter()
+            .filter(|(p, r)| p.starts_with(root) && want(**r) && s.tree.contains_key(*p))
+            .count()
+    };
+    let containers = served_of(&|r| r == Reapable::Container);
+    let ttls = served_of(&|r| r != Reapable::Container);
+    let big = count(&|n| n.stat.data_length > 4096);
+    let rewritten = count(&|n| n.stat.version > 0);
+    let re_acled = count(&|n| n.stat.aversion > 0);
+    let sequential = nodes()
+        .filter(|(p, _)| p.len() > 10 && p[p.len() - 10..].bytes().all(|b| b.is_ascii_digit()))
+        .count();
+    let acls: std::collections::BTreeSet<String> =
+        nodes().map(|(_, n)| format!("{:?}", n.acl)).collect();
+    let covered = nodes().count() > 200
+        && containers >= 3
+        && ttls >= 3
+        && big >= 2
+        && rewritten >= 20
+        && re_acled >= 5
+        && sequential >= 5
+        && acls.len() >= 6
+        && s.view.ephemerals.len() >= 2
+        && s.view.sessions.len() >= 3;
+    assert!(
+        covered,
+        "{}'s tree under {root} lacks variety: {} nodes, {containers} containers, {ttls} TTL nodes, \
+         {big} over 4 KiB, {rewritten} rewritten, {re_acled} with a changed ACL, {sequential} sequential, \
+         {} distinct ACLs, {} sessions owning ephemerals, {} live sessions",
+        s.label,
+        nodes().count(),
+        acls.len(),
+        s.view.ephemerals.len(),
+        s.view.sessions.len()
+    );
 }
 
 /// The writer left at least two txn logs and two snapshots: the history
@@ -173,11 +358,7 @@ fn assert_rolled(writer: &str, data: &Path, log_dir: &Path, server: &ServerProce
         )
     };
     if logs.logs.len() < 2 || snaps.snapshots.len() < 2 {
-        let hint = if server.log().contains("memory only") {
-            "\nThe server says it keeps the tree in memory only: durable storage is not in this build."
-        } else {
-            ""
-        };
+        let hint = storage_hint(server);
         panic!(
             "{writer} ran hundreds of txns with snapCount=50 but left {summary} \
              (dataDir {}, dataLogDir {}); at least 2 txn logs and 2 snapshots were expected.{hint}\n\
@@ -213,57 +394,62 @@ async fn takes_writes(label: &str, server: &ServerProcess) {
 async fn control_apache_zookeeper_serves_its_own_files_unchanged_after_a_restart() {
     let seed = seed();
     let data = TempDir::new("compat-control").unwrap();
-    let mut first = apache(data.path(), None);
-    let before = run_then_stop(APACHE, &mut first, "/w1", seed).await;
+    let mut first = apache(data.path(), None, false);
+    let (before, reapable) = run_then_stop(APACHE, &mut first, "/w1", seed).await;
     let files = assert_rolled(APACHE, data.path(), data.path(), &first);
     eprintln!("storage_compat: {APACHE} left {files}");
-    let second = apache(data.path(), None);
+    assert_covers(&before, &reapable, "/w1");
+    let mut second = apache(data.path(), None, false);
     let after = capture_after_start("Apache ZooKeeper (restarted)", &second).await;
-    assert_same(
+    compare(
         &before,
         &after,
         "Apache ZooKeeper restarted on its own files",
+        &second,
     );
-    assert!(
-        before.tree.len() > 200 && !before.view.ephemerals.is_empty(),
-        "the workload left too little to compare: {} nodes, ephemerals {:?}",
-        before.tree.len(),
-        before.view.ephemerals
-    );
-    takes_writes(APACHE, &second).await;
+    second.stop().unwrap();
+    let third = reaps_what_zookeeper_reaps(&before, &reapable, data.path(), None).await;
+    takes_writes(APACHE, &third).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rzk_serves_apache_zookeepers_files_and_apache_serves_what_rzk_adds() {
     let seed = seed();
     let data = TempDir::new("compat-from-apache").unwrap();
-    let mut zk = apache(data.path(), None);
-    let written = run_then_stop(APACHE, &mut zk, "/w1", seed).await;
+    let mut zk = apache(data.path(), None, false);
+    let (written, mut reapable) = run_then_stop(APACHE, &mut zk, "/w1", seed).await;
     let files = assert_rolled(APACHE, data.path(), data.path(), &zk);
     eprintln!("storage_compat: {APACHE} left {files}");
     drop(zk);
+    assert_covers(&written, &reapable, "/w1");
 
     let mut ours = rzk(data.path(), None, "Apache ZooKeeper's");
     let served = capture_after_start(RZK, &ours).await;
-    assert_same(
+    compare(
         &written,
         &served,
         "rzk started on the data directory Apache ZooKeeper wrote",
+        &ours,
     );
 
     // rzk continues the history on those files (its own logs and
     // snapshots after Apache's), and Apache ZooKeeper reads the mix.
-    let continued = run_then_stop(RZK, &mut ours, "/w2", seed ^ 0xffff).await;
+    let (continued, more) = run_then_stop(RZK, &mut ours, "/w2", seed ^ 0xffff).await;
+    reapable.extend(more);
     let files = assert_rolled(RZK, data.path(), data.path(), &ours);
     eprintln!("storage_compat: after {RZK} continued: {files}");
-    let back = apache(data.path(), None);
+    assert_covers(&continued, &reapable, "/w2");
+    let mut back = apache(data.path(), None, false);
     let reread = capture_after_start(APACHE, &back).await;
-    assert_same(
+    compare(
         &continued,
         &reread,
         "Apache ZooKeeper started on its data directory after rzk continued it",
+        &back,
     );
-    takes_writes(APACHE, &back).await;
+    back.stop().unwrap();
+    let reaping = reaps_what_zookeeper_reaps(&continued, &reapable, data.path(), None).await;
+    takes_writes(APACHE, &reaping).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,17 +459,22 @@ async fn apache_zookeeper_serves_rzks_files() {
     let logs = TempDir::new("compat-from-rzk-logs").unwrap();
     let log_dir: PathBuf = logs.path().to_path_buf();
     let mut ours = rzk(data.path(), Some(&log_dir), "a fresh");
-    let written = run_then_stop(RZK, &mut ours, "/w1", seed).await;
+    let (written, reapable) = run_then_stop(RZK, &mut ours, "/w1", seed).await;
     let files = assert_rolled(RZK, data.path(), &log_dir, &ours);
     eprintln!("storage_compat: {RZK} left {files}");
     drop(ours);
+    assert_covers(&written, &reapable, "/w1");
 
-    let zk = apache(data.path(), Some(&log_dir));
+    let mut zk = apache(data.path(), Some(&log_dir), false);
     let served = capture_after_start(APACHE, &zk).await;
-    assert_same(
+    compare(
         &written,
         &served,
         "Apache ZooKeeper started on the data directory rzk wrote",
+        &zk,
     );
-    takes_writes(APACHE, &zk).await;
+    zk.stop().unwrap();
+    let reaping =
+        reaps_what_zookeeper_reaps(&written, &reapable, data.path(), Some(&log_dir)).await;
+    takes_writes(APACHE, &reaping).await;
 }

@@ -298,8 +298,9 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Panics, listing every difference (up to 80 lines), unless `a` and `b`
-/// are the same; `context` says what was compared.
-pub fn assert_same(a: &Served, b: &Served, context: &str) {
+/// are the same; `context` says what was compared, `epilogue` (may be
+/// empty) follows the list.
+pub fn assert_same(a: &Served, b: &Served, context: &str, epilogue: &str) {
     let diffs = differences(a, b);
     if diffs.is_empty() {
         return;
@@ -316,7 +317,7 @@ pub fn assert_same(a: &Served, b: &Served, context: &str) {
         .filter(|n| *n > 0)
         .map_or_else(String::new, |n| format!("\n  … and {n} more"));
     panic!(
-        "{context}: {} differences between {} ({} nodes) and {} ({} nodes):\n  {shown}{more}",
+        "{context}: {} differences between {} ({} nodes) and {} ({} nodes):\n  {shown}{more}{epilogue}",
         diffs.len(),
         a.label,
         a.tree.len(),

@@ -33,8 +33,11 @@ pub const BOB: &str = "bob:hunter2";
 /// (the servers must allow it: `maxSessionTimeout` ≥ this).
 pub const SESSION_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// TTL of the TTL nodes: long enough that none expires during a test.
+/// TTL of the long-lived TTL nodes: none expires during a test.
 const TTL_MS: i64 = 3_600_000;
+/// TTL of the short-lived ones: expired by the time anything reads them
+/// (servers reap them only when their container check runs).
+const SHORT_TTL_MS: i64 = 1;
 
 /// The distinct ACLs nodes get. Every one grants READ and ADMIN to alice,
 /// bob or 127.0.0.1, so a session with both digests sees everything.
@@ -94,7 +97,31 @@ enum Kind {
     /// Owned by `owners[i]`.
     Ephemeral(usize),
     Container,
-    Ttl,
+    Ttl {
+        short: bool,
+    },
+}
+
+impl Kind {
+    fn ttl_ms(self) -> i64 {
+        match self {
+            Kind::Ttl { short: true } => SHORT_TTL_MS,
+            _ => TTL_MS,
+        }
+    }
+}
+
+/// What a server's container reaper (ZooKeeper's ContainerManager) may
+/// delete, as far as the workload made it: invisible in a served Stat
+/// (ephemeralOwner reads 0 for both), so this is how a test knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reapable {
+    /// A container: reaped once childless after having had a child.
+    Container,
+    /// A TTL node with a 1 ms TTL: reaped once childless.
+    ExpiredTtl,
+    /// A TTL node with a TTL of an hour: not reaped during a test.
+    LiveTtl,
 }
 
 /// The paths the workload believes exist (it learns from every reply).
@@ -102,6 +129,9 @@ enum Kind {
 struct Model {
     root: String,
     nodes: BTreeMap<String, Kind>,
+    /// Nodes the random history leaves alone: the null/empty witnesses
+    /// the tests look for.
+    kept: Vec<String>,
 }
 
 /// Nodes under the run's root kept for the whole run, so creates always
@@ -147,11 +177,11 @@ impl Model {
                 .and_then(|r| r.strip_prefix('/'))
                 .is_some_and(|name| ANCHORS.contains(&name))
     }
-    /// Every node but the root and the anchors.
+    /// Every node but the root, the anchors and the kept witnesses.
     fn movable(&self) -> Vec<String> {
         self.nodes
             .keys()
-            .filter(|p| !self.is_anchor(p))
+            .filter(|p| !self.is_anchor(p) && !self.kept.contains(p))
             .cloned()
             .collect()
     }
@@ -179,10 +209,13 @@ pub struct Tally {
 }
 
 /// The run's result: the sessions that must stay open until the server is
-/// stopped (their ephemerals are part of what is compared), and the tally.
+/// stopped (their ephemerals are part of what is compared), the containers
+/// and TTL nodes it believes exist, and the tally.
 pub struct Workload {
     /// Open sessions; drop them only after the server has stopped.
     pub open_sessions: Vec<Client>,
+    /// Containers and TTL nodes, by path.
+    pub reapable: BTreeMap<String, Reapable>,
     /// Counts.
     pub tally: Tally,
 }
@@ -274,9 +307,11 @@ impl Runner {
         data: Option<Bytes>,
         acl: &[Acl],
         mode: CreateMode,
+        kind: Kind,
     ) -> Option<String> {
         let r = if mode.is_ttl() {
-            c.create_ttl(path, data, acl, mode, Duration::from_millis(TTL_MS as u64))
+            let ttl = Duration::from_millis(kind.ttl_ms() as u64);
+            c.create_ttl(path, data, acl, mode, ttl)
                 .await
                 .map(|(p, _)| p)
         } else {
@@ -298,7 +333,7 @@ impl Runner {
             Kind::Ephemeral(i) => self.owners[i].clone()?,
             _ => self.writers[0].clone(),
         };
-        let created = self.create(&c, path, data, acl, mode).await?;
+        let created = self.create(&c, path, data, acl, mode, kind).await?;
         self.model.add(&created, kind);
         Some(created)
     }
@@ -495,18 +530,30 @@ impl Runner {
         // TTL nodes: plain, sequential, and one with a child.
         let t = CreateMode::PersistentWithTtl;
         let d = self.data();
-        self.create_as(&format!("{root}/ttl/one"), d, &open, t, Kind::Ttl)
-            .await;
+        self.create_as(
+            &format!("{root}/ttl/one"),
+            d,
+            &open,
+            t,
+            Kind::Ttl { short: false },
+        )
+        .await;
         self.create_as(
             &format!("{root}/ttl/seq-"),
             None,
             &open,
             CreateMode::PersistentSequentialWithTtl,
-            Kind::Ttl,
+            Kind::Ttl { short: false },
         )
         .await;
-        self.create_as(&format!("{root}/ttl/parent"), None, &open, t, Kind::Ttl)
-            .await;
+        self.create_as(
+            &format!("{root}/ttl/parent"),
+            None,
+            &open,
+            t,
+            Kind::Ttl { short: false },
+        )
+        .await;
         self.create_as(
             &format!("{root}/ttl/parent/child"),
             None,
@@ -515,6 +562,27 @@ impl Runner {
             Kind::Persistent,
         )
         .await;
+        // Expired TTL nodes: alone (reapable), with a child (kept), and
+        // drained (reapable once the server checks).
+        let short = Kind::Ttl { short: true };
+        for name in ["short", "short-parent", "short-drained"] {
+            self.create_as(&format!("{root}/ttl/{name}"), None, &open, t, short)
+                .await;
+        }
+        for name in ["short-parent", "short-drained"] {
+            self.create_as(
+                &format!("{root}/ttl/{name}/kid"),
+                None,
+                &open,
+                p,
+                Kind::Persistent,
+            )
+            .await;
+        }
+        let r = w.delete(&format!("{root}/ttl/short-drained/kid"), -1).await;
+        if self.note("delete drained TTL child", r).is_some() {
+            self.model.remove(&format!("{root}/ttl/short-drained/kid"));
+        }
         // Multis: committed (with a TTL and a container create inside),
         // and failed (nothing applied, but logged).
         let r = w
@@ -541,7 +609,7 @@ impl Runner {
             for (path, kind) in [
                 (&format!("{root}/multi/a"), Kind::Persistent),
                 (&format!("{root}/multi/b"), Kind::Persistent),
-                (&format!("{root}/multi/ttl"), Kind::Ttl),
+                (&format!("{root}/multi/ttl"), Kind::Ttl { short: false }),
                 (&format!("{root}/multi/container"), Kind::Container),
             ] {
                 self.model.add(path, kind);
@@ -624,8 +692,14 @@ impl Runner {
             0..=9 => (CreateMode::Persistent, Kind::Persistent),
             10 | 11 => (CreateMode::PersistentSequential, Kind::Persistent),
             12..=14 => (CreateMode::Container, Kind::Container),
-            15 => (CreateMode::PersistentWithTtl, Kind::Ttl),
-            16 => (CreateMode::PersistentSequentialWithTtl, Kind::Ttl),
+            15 => {
+                let short = self.rng.chance(50);
+                (CreateMode::PersistentWithTtl, Kind::Ttl { short })
+            }
+            16 => {
+                let short = self.rng.chance(50);
+                (CreateMode::PersistentSequentialWithTtl, Kind::Ttl { short })
+            }
             _ => {
                 let Some((i, _)) = self.open_owner() else {
                     return;
@@ -645,7 +719,7 @@ impl Runner {
             },
             _ => self.writer(),
         };
-        if let Some(created) = self.create(&c, &path, data, &acl, mode).await {
+        if let Some(created) = self.create(&c, &path, data, &acl, mode, kind).await {
             self.model.add(&created, kind);
         }
     }
@@ -802,6 +876,10 @@ pub async fn run(connect: &str, root: &str, seed: u64, steps: usize) -> Workload
         model: Model {
             root: root.to_string(),
             nodes: BTreeMap::new(),
+            kept: ["null", "empty", "null-then-empty", "empty-then-null"]
+                .iter()
+                .map(|n| format!("{root}/data/{n}"))
+                .collect(),
         },
         next_name: 0,
         tally: Tally::default(),
@@ -811,8 +889,23 @@ pub async fn run(connect: &str, root: &str, seed: u64, steps: usize) -> Workload
     for w in &r.writers {
         w.close().await.unwrap_or_else(|e| panic!("close: {e}"));
     }
+    let reapable = r
+        .model
+        .nodes
+        .iter()
+        .filter_map(|(p, k)| {
+            let what = match k {
+                Kind::Container => Reapable::Container,
+                Kind::Ttl { short: true } => Reapable::ExpiredTtl,
+                Kind::Ttl { short: false } => Reapable::LiveTtl,
+                _ => return None,
+            };
+            Some((p.clone(), what))
+        })
+        .collect();
     Workload {
         open_sessions: r.owners.into_iter().flatten().collect(),
+        reapable,
         tally: r.tally,
     }
 }
