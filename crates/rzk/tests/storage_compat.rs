@@ -38,7 +38,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rzk_client::{Acl, CreateMode};
-use rzk_testkit::{ApacheZk, RzkServer, ServerProcess, TempDir, Version2Files, ZkOptions};
+use rzk_testkit::{
+    four_letter_word, ApacheZk, RzkServer, ServerProcess, TempDir, Version2Files, ZkOptions,
+};
 use tree_dump::{assert_same, read_sessions, read_tree, Served, Tree};
 use workload::Reapable;
 
@@ -343,11 +345,25 @@ fn assert_covers(s: &Served, reapable: &BTreeMap<String, Reapable>, root: &str) 
     );
 }
 
-/// The writer left at least two txn logs and two snapshots: the history
-/// spans log rolls and snapshots, so the reader must stitch them.
-fn assert_rolled(writer: &str, data: &Path, log_dir: &Path, server: &ServerProcess) -> String {
+/// The writer left at least two txn logs and two snapshots of its own
+/// (past `since_zxid`): the history spans log rolls and snapshots, so the
+/// reader must stitch them.
+fn assert_rolled(
+    writer: &str,
+    data: &Path,
+    log_dir: &Path,
+    server: &ServerProcess,
+    since_zxid: i64,
+) -> String {
     let snaps = Version2Files::list(data).unwrap();
     let logs = Version2Files::list(log_dir).unwrap();
+    // Only files for txns after `since_zxid` are this writer's.
+    let new_logs = logs.logs.iter().filter(|(z, _)| *z > since_zxid).count();
+    let new_snaps = snaps
+        .snapshots
+        .iter()
+        .filter(|(z, _)| *z > since_zxid)
+        .count();
     let summary = if data == log_dir {
         snaps.summary()
     } else {
@@ -357,11 +373,11 @@ fn assert_rolled(writer: &str, data: &Path, log_dir: &Path, server: &ServerProce
             logs.summary()
         )
     };
-    if logs.logs.len() < 2 || snaps.snapshots.len() < 2 {
+    if new_logs < 2 || new_snaps < 2 {
         let hint = storage_hint(server);
         panic!(
-            "{writer} ran hundreds of txns with snapCount=50 but left {summary} \
-             (dataDir {}, dataLogDir {}); at least 2 txn logs and 2 snapshots were expected.{hint}\n\
+            "{writer} ran hundreds of txns after zxid {since_zxid:#x} with snapCount=50 but left {summary} \
+             (dataDir {}, dataLogDir {}); at least 2 txn logs and 2 snapshots past that zxid were expected.{hint}\n\
              {writer}'s log ends:\n{}",
             data.display(),
             log_dir.display(),
@@ -369,6 +385,24 @@ fn assert_rolled(writer: &str, data: &Path, log_dir: &Path, server: &ServerProce
         );
     }
     summary
+}
+
+/// Apache ZooKeeper checked every digest it loaded (the snapshot's, and
+/// each replayed txn's against the tree it rebuilt) and found no mismatch:
+/// `mntr`'s `zk_digest_mismatches_count` is 0.
+fn digests_match(zk: &ServerProcess, whose: &str) {
+    let mntr = four_letter_word(zk.port(), "mntr").unwrap();
+    let count = mntr
+        .lines()
+        .find_map(|l| l.strip_prefix("zk_digest_mismatches_count"))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| panic!("no zk_digest_mismatches_count in mntr:\n{mntr}"));
+    assert_eq!(
+        count,
+        "0",
+        "Apache ZooKeeper found digests in {whose} files that do not match the tree it loaded; its log:\n{}",
+        zk.log_tail(20)
+    );
 }
 
 /// The second server takes writes on the inherited files.
@@ -396,11 +430,12 @@ async fn control_apache_zookeeper_serves_its_own_files_unchanged_after_a_restart
     let data = TempDir::new("compat-control").unwrap();
     let mut first = apache(data.path(), None, false);
     let (before, reapable) = run_then_stop(APACHE, &mut first, "/w1", seed).await;
-    let files = assert_rolled(APACHE, data.path(), data.path(), &first);
+    let files = assert_rolled(APACHE, data.path(), data.path(), &first, 0);
     eprintln!("storage_compat: {APACHE} left {files}");
     assert_covers(&before, &reapable, "/w1");
     let mut second = apache(data.path(), None, false);
     let after = capture_after_start("Apache ZooKeeper (restarted)", &second).await;
+    digests_match(&second, "its own");
     compare(
         &before,
         &after,
@@ -418,7 +453,7 @@ async fn rzk_serves_apache_zookeepers_files_and_apache_serves_what_rzk_adds() {
     let data = TempDir::new("compat-from-apache").unwrap();
     let mut zk = apache(data.path(), None, false);
     let (written, mut reapable) = run_then_stop(APACHE, &mut zk, "/w1", seed).await;
-    let files = assert_rolled(APACHE, data.path(), data.path(), &zk);
+    let files = assert_rolled(APACHE, data.path(), data.path(), &zk, 0);
     eprintln!("storage_compat: {APACHE} left {files}");
     drop(zk);
     assert_covers(&written, &reapable, "/w1");
@@ -436,11 +471,12 @@ async fn rzk_serves_apache_zookeepers_files_and_apache_serves_what_rzk_adds() {
     // snapshots after Apache's), and Apache ZooKeeper reads the mix.
     let (continued, more) = run_then_stop(RZK, &mut ours, "/w2", seed ^ 0xffff).await;
     reapable.extend(more);
-    let files = assert_rolled(RZK, data.path(), data.path(), &ours);
+    let files = assert_rolled(RZK, data.path(), data.path(), &ours, written.view.zxid);
     eprintln!("storage_compat: after {RZK} continued: {files}");
     assert_covers(&continued, &reapable, "/w2");
     let mut back = apache(data.path(), None, false);
     let reread = capture_after_start(APACHE, &back).await;
+    digests_match(&back, "rzk's (after its own)");
     compare(
         &continued,
         &reread,
@@ -460,13 +496,14 @@ async fn apache_zookeeper_serves_rzks_files() {
     let log_dir: PathBuf = logs.path().to_path_buf();
     let mut ours = rzk(data.path(), Some(&log_dir), "a fresh");
     let (written, reapable) = run_then_stop(RZK, &mut ours, "/w1", seed).await;
-    let files = assert_rolled(RZK, data.path(), &log_dir, &ours);
+    let files = assert_rolled(RZK, data.path(), &log_dir, &ours, 0);
     eprintln!("storage_compat: {RZK} left {files}");
     drop(ours);
     assert_covers(&written, &reapable, "/w1");
 
     let mut zk = apache(data.path(), Some(&log_dir), false);
     let served = capture_after_start(APACHE, &zk).await;
+    digests_match(&zk, "rzk's");
     compare(
         &written,
         &served,
