@@ -156,8 +156,12 @@ async fn measure(
     };
     let client: Client = loop {
         if let Ok(Some(status)) = child.try_wait() {
+            let log = match &cfg.log {
+                Some(p) => format!("; its log, {}:\n{}", p.display(), log_tail(p)),
+                None => String::new(),
+            };
             return Err(BenchError::Failed(format!(
-                "the server exited before serving ({status})"
+                "the server exited before serving ({status}){log}"
             )));
         }
         if let Ok(c) = quick.connect_one(0).await {
@@ -203,6 +207,13 @@ async fn measure(
         let _ = client.close().await;
     }
     Ok((ready_ms, descendants))
+}
+
+/// The last lines of a server log, for an error message.
+fn log_tail(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 /// SIGTERM (the `kill` command: no signal API without `unsafe` or another
