@@ -167,6 +167,16 @@ async fn measure(
         if let Ok(c) = quick.connect_one(0).await {
             match c.get_data(&cfg.path).await {
                 Ok(_) => break c,
+                // A ZooKeeper server serves only once its data is loaded: a
+                // missing znode is lost data, not a server still starting.
+                Err(e) if e.is_no_node() => {
+                    let _ = c.close().await;
+                    let _ = child.kill().await;
+                    return Err(BenchError::Failed(format!(
+                        "the server serves without {}: the tree was not restored",
+                        cfg.path
+                    )));
+                }
                 Err(_) => {
                     let _ = c.close().await;
                 }
