@@ -20,7 +20,8 @@
 #   LARGE [1000000] znodes  FSYNC_COUNT [2000]  WORK [a new dir under /var/tmp]
 #   OUT [bench/BENCHMARKS.md]  ONLY [all; or a space-separated list of
 #   workload ids]  SKIP_VALIDATE [0]  ZK_JVMFLAGS [none: Debian's default heap]
-#   KEEP_WORK [0: remove WORK at the end]
+#   KEEP_WORK [0: remove WORK at the end]  RATE_FRACTION [0.7]  CREATE_RATE, GET_RATE
+#   [RATE_FRACTION of Apache ZooKeeper's 8x16 throughput]
 # Needs root for apt-get when Apache ZooKeeper is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,11 @@ LARGE=${LARGE:-1000000}
 FSYNC_COUNT=${FSYNC_COUNT:-2000}
 OUT=${OUT:-bench/BENCHMARKS.md}
 SKIP_VALIDATE=${SKIP_VALIDATE:-0}
-ALL="create_1x1 create_1x16 create_8x16 create_64x1 get_8x16 mix90_8x16 fanout idle large"
+ALL="create_1x1 create_1x16 create_8x16 create_64x1 get_8x16 mix90_8x16 create_8x16_rate get_8x16_rate fanout idle large"
+# The open-loop runs offer both servers the same load: RATE_FRACTION of
+# Apache ZooKeeper's closed-loop median at 8x16 (measured earlier in the
+# same run), unless CREATE_RATE / GET_RATE give it in requests per second.
+RATE_FRACTION=${RATE_FRACTION:-0.7}
 ONLY=${ONLY:-$ALL}
 
 ensure_zookeeper
@@ -75,16 +80,31 @@ finish() {
   rm -rf "$DIR/data"
 }
 
-run_load() {  # RESULT SESSIONS IN_FLIGHT MIX
+run_load() {  # RESULT SESSIONS IN_FLIGHT MIX [RATE]
   "$RZK" bench run --server "127.0.0.1:$PORT" --sessions "$2" --in-flight "$3" --mix "$4" \
     --keys "$KEYS" --value-size "$VALUE_SIZE" --duration "$DURATION" --warmup "$WARMUP" \
-    --progress 0 --json "$1.json" >"$1.out" 2>&1
+    ${5:+--rate "$5"} --progress 0 --json "$1.json" >"$1.out" 2>&1
+}
+
+# offered_rate CLOSED_LOOP_WORKLOAD OVERRIDE: the open-loop rate.
+offered_rate() {
+  if [ -n "$2" ]; then echo "$2"; return; fi
+  python3 - "$WORK/results/$1" "$RATE_FRACTION" <<'PY'
+import glob, json, os, statistics, sys
+rates = []
+for f in glob.glob(sys.argv[1] + "/apache-*.json"):
+    if os.path.basename(f).count(".") == 1:
+        rates.append(json.load(open(f))["total"]["ops_per_sec"])
+if not rates:
+    sys.exit("no closed-loop Apache ZooKeeper result to set the rate from")
+print(round(statistics.median(rates) * float(sys.argv[2])))
+PY
 }
 
 # workload ID SERVER RESULT: one measurement on a fresh server; the
 # status is the workload's.
 workload() {
-  local id=$1 name=$2 res=$3 rc=0
+  local id=$1 name=$2 res=$3 rc=0 rate
   fresh "$name" "$id" "$round"
   case "$id" in
     create_1x1)  run_load "$res" 1 1 create=100 || rc=$? ;;
@@ -93,6 +113,12 @@ workload() {
     create_64x1) run_load "$res" 64 1 create=100 || rc=$? ;;
     get_8x16)    run_load "$res" 8 16 get=100 || rc=$? ;;
     mix90_8x16)  run_load "$res" 8 16 get=90,set=10 || rc=$? ;;
+    create_8x16_rate)
+      rate=$(offered_rate create_8x16 "${CREATE_RATE:-}" 2>"$res.out") &&
+        run_load "$res" 8 16 create=100 "$rate" || rc=1 ;;
+    get_8x16_rate)
+      rate=$(offered_rate get_8x16 "${GET_RATE:-}" 2>"$res.out") &&
+        run_load "$res" 8 16 get=100 "$rate" || rc=1 ;;
     fanout)
       "$RZK" bench watch-fanout --server "127.0.0.1:$PORT" --watchers "$WATCHERS" \
         --rounds "$FANOUT_ROUNDS" --value-size "$VALUE_SIZE" --json "$res.json" >"$res.out" 2>&1 || rc=$? ;;

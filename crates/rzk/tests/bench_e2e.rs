@@ -187,6 +187,42 @@ fn a_timed_run_with_warmup_measures_for_its_duration_in_a_tree() {
 }
 
 #[test]
+fn an_open_loop_run_offers_the_asked_rate() {
+    let zk = server();
+    let s = Scratch::new("rate");
+    let r = bench(
+        &s,
+        &[
+            "run",
+            "--server",
+            &zk.connect_string(),
+            "--sessions",
+            "4",
+            "--in-flight",
+            "4",
+            "--mix",
+            "get=80,set=20",
+            "--keys",
+            "100",
+            "--rate",
+            "400",
+            "--duration",
+            "1500ms",
+            "--progress",
+            "0",
+        ],
+    );
+    assert_eq!(r["target_rate"], 400.0);
+    assert_eq!(r["total"]["errors"], 0, "{r:#}");
+    // A light load on a local server: the schedule is what sets the rate.
+    let rate = r["total"]["ops_per_sec"].as_f64().unwrap();
+    assert!(
+        (340.0..=420.0).contains(&rate),
+        "achieved {rate}/s of 400/s"
+    );
+}
+
+#[test]
 fn a_create_only_mix_never_meets_node_exists_across_runs() {
     let zk = server();
     let s = Scratch::new("creates");

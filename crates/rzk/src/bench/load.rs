@@ -8,6 +8,14 @@
 //! counters. An op counts when it was issued in the measured phase and
 //! answered before the measurement ended; throughput is successes divided
 //! by the measured time.
+//!
+//! By default the load is closed-loop: a session sends a request as soon as
+//! one of its K slots frees. With `--rate R` it is open-loop: the sessions
+//! together send R requests per second on a fixed schedule (K still bounds
+//! what is outstanding), so two servers can be compared at the same offered
+//! load. Latency is then still measured from the actual send; when a server
+//! cannot keep up, the achieved rate falls short of R, which the report
+//! shows next to the target.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +76,9 @@ pub struct LoadConfig {
     pub root: String,
     /// Progress line interval (`None`: no progress line).
     pub progress: Option<Duration>,
+    /// Open-loop target: requests per second over all sessions (`None`:
+    /// closed loop).
+    pub rate: Option<f64>,
 }
 
 /// What one session task brings back.
@@ -87,6 +98,8 @@ struct SessionTask {
     in_flight: usize,
     seed: u64,
     ctl: Arc<Control>,
+    /// Time between two sends of this session (open loop), or `None`.
+    period: Option<Duration>,
 }
 
 impl SessionTask {
@@ -103,11 +116,30 @@ impl SessionTask {
             acl: &acl,
         };
         let mut pending = FuturesUnordered::new();
-        let mut usable = true;
+        let mut issuing = true;
+        // Open loop: the next send is due at `due`; sends that fell behind
+        // (all slots busy, or a late timer) go out as soon as they can.
+        let mut due = clock::now();
+        let mut last_phase = self.ctl.phase();
         loop {
-            while usable && pending.len() < self.in_flight {
+            let phase_now = self.ctl.phase();
+            if phase_now != last_phase {
+                // A backlog left by the warm-up is not part of the measured
+                // load: the schedule restarts at the measurement.
+                due = due.max(clock::now());
+                last_phase = phase_now;
+            }
+            while issuing && pending.len() < self.in_flight {
+                if let Some(period) = self.period {
+                    if clock::now() < due {
+                        break;
+                    }
+                    due += period;
+                }
                 let phase = self.ctl.phase();
                 if !self.ctl.try_issue(phase) {
+                    // Stopped or out of budget: neither comes back.
+                    issuing = false;
                     break;
                 }
                 let kind = self.mix.pick(&mut rng);
@@ -121,7 +153,24 @@ impl SessionTask {
                     (plan, phase, started, clock::now(), result)
                 });
             }
-            let Some((plan, phase, started, finished, result)) = pending.next().await else {
+            let next = match self.period {
+                Some(_) if issuing && pending.len() < self.in_flight => {
+                    if self.ctl.phase() == Phase::Stop {
+                        if pending.is_empty() {
+                            break;
+                        }
+                        pending.next().await
+                    } else {
+                        tokio::select! {
+                            biased;
+                            done = pending.next(), if !pending.is_empty() => done,
+                            _ = tokio::time::sleep_until(due.into()) => continue,
+                        }
+                    }
+                }
+                _ => pending.next().await,
+            };
+            let Some((plan, phase, started, finished, result)) = next else {
                 break;
             };
             ops::settle(&plan, &result, &mut self.pool);
@@ -139,7 +188,7 @@ impl SessionTask {
             if let Err(e) = &result {
                 // A session that can never work again stops issuing.
                 if matches!(e, Error::SessionExpired | Error::Closed | Error::AuthFailed) {
-                    usable = false;
+                    issuing = false;
                 }
             }
         }
@@ -155,6 +204,11 @@ pub async fn run(cfg: &LoadConfig) -> Result<RunReport, BenchError> {
     if cfg.session_count == 0 || cfg.in_flight == 0 {
         return Err(BenchError::Failed(
             "--sessions and --in-flight must be at least 1".into(),
+        ));
+    }
+    if cfg.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        return Err(BenchError::Failed(
+            "--rate must be a positive number".into(),
         ));
     }
     let clients = cfg.sessions.connect_many(cfg.session_count).await?;
@@ -213,6 +267,9 @@ async fn measure(cfg: &LoadConfig, clients: &[Client]) -> Result<RunReport, Benc
                 in_flight: cfg.in_flight,
                 seed: cfg.seed,
                 ctl: ctl.clone(),
+                period: cfg
+                    .rate
+                    .map(|r| Duration::from_secs_f64(cfg.session_count as f64 / r)),
             };
             tokio::spawn(task.run())
         })
@@ -251,6 +308,7 @@ async fn measure(cfg: &LoadConfig, clients: &[Client]) -> Result<RunReport, Benc
         server: cfg.sessions.server.clone(),
         sessions: cfg.session_count,
         in_flight: cfg.in_flight,
+        target_rate: cfg.rate,
         mix: cfg.mix.to_string(),
         value_size: cfg.value_size,
         keys,

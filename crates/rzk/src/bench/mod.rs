@@ -119,6 +119,11 @@ pub struct RunArgs {
     /// Parent of the run's own znode (created if missing).
     #[arg(long, default_value = "/rzk-bench")]
     root: String,
+    /// Open loop: send this many requests per second over all sessions, on
+    /// a fixed schedule (--in-flight still caps what is outstanding).
+    /// Without it the load is closed-loop.
+    #[arg(long)]
+    rate: Option<f64>,
     /// Progress line interval on stderr (0: none).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     progress: Duration,
@@ -335,6 +340,7 @@ async fn dispatch(workload: Workload) -> Result<(), BenchError> {
                 seed: a.conn.seed,
                 root: a.root,
                 progress: (!a.progress.is_zero()).then_some(a.progress),
+                rate: a.rate,
             };
             let report = load::run(&cfg).await?;
             emit(&report.table(), &report, a.json.as_deref())

@@ -34,8 +34,10 @@ pub struct RunReport {
     pub server: String,
     /// Sessions.
     pub sessions: usize,
-    /// Requests in flight per session.
+    /// Requests in flight per session (at most, with a target rate).
     pub in_flight: usize,
+    /// Open-loop target in requests per second (`None`: closed loop).
+    pub target_rate: Option<f64>,
     /// The op mix.
     pub mix: String,
     /// Bytes per written value.
@@ -106,9 +108,12 @@ impl RunReport {
     /// The human-readable table.
     pub fn table(&self) -> String {
         let mut out = String::new();
+        let rate = self
+            .target_rate
+            .map_or(String::new(), |r| format!(" at {r:.0}/s offered"));
         let _ = writeln!(
             out,
-            "{} sessions x {} in flight, mix {}, {} B values, {} keys ({}), {:.2} s measured",
+            "{} sessions x {} in flight{rate}, mix {}, {} B values, {} keys ({}), {:.2} s measured",
             self.sessions,
             self.in_flight,
             self.mix,
@@ -184,6 +189,7 @@ mod tests {
             server: "127.0.0.1:2181".into(),
             sessions: 1,
             in_flight: 1,
+            target_rate: None,
             mix: "create=25,get=75".into(),
             value_size: 10,
             keys: 5,
