@@ -21,7 +21,8 @@
 #   OUT [bench/BENCHMARKS.md]  ONLY [all; or a space-separated list of
 #   workload ids]  SKIP_VALIDATE [0]  ZK_JVMFLAGS [none: Debian's default heap]
 #   KEEP_WORK [0: remove WORK at the end]  RATE_FRACTION [0.7]  CREATE_RATE, GET_RATE
-#   [RATE_FRACTION of Apache ZooKeeper's 8x16 throughput]
+#   [RATE_FRACTION of Apache ZooKeeper's 8x16 throughput]  NOTE [text put at the
+#   top of the report, e.g. to mark a small run]
 # Needs root for apt-get when Apache ZooKeeper is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -191,5 +192,5 @@ python3 bench/report.py "$WORK/results" "$OUT" \
   --jvm "$jvm, max heap $heap${ZK_JVMFLAGS:+ (flags: $ZK_JVMFLAGS)}" \
   --rzk "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   --command "$(env | grep -E '^(ROUNDS|DURATION|WARMUP|KEYS|VALUE_SIZE|WATCHERS|FANOUT_ROUNDS|IDLE|LARGE|ONLY|ZK_JVMFLAGS)=' | sort | tr '\n' ' ')bench/compare.sh" \
-  --validation "$validation"
+  --validation "$validation" --note "${NOTE:-}"
 log "wrote $OUT"

@@ -122,7 +122,7 @@ def main():
     ap.add_argument("out")
     for opt in ("rounds", "duration", "warmup", "keys", "value-size", "watchers", "fanout-rounds",
                 "idle", "large", "nproc", "cpu", "mem", "kernel", "disk", "zookeeper", "jvm", "rzk",
-                "command", "validation"):
+                "command", "validation", "note"):
         ap.add_argument("--" + opt, default="")
     a = ap.parse_args()
     r = Results(a.results)
@@ -190,6 +190,19 @@ def main():
     w = lines.append
     w("# rzk vs Apache ZooKeeper: side-by-side benchmarks")
     w("")
+    if a.note.strip():
+        w("> **" + a.note.strip() + "**")
+        w("")
+    restart_out = os.path.join(a.results, "large")
+    lost = False
+    if os.path.isdir(restart_out):
+        for n in os.listdir(restart_out):
+            if n.startswith("rzk-") and n.endswith(".restart.out"):
+                lost |= "was not restored" in last_line(os.path.join(restart_out, n))
+    if lost:
+        w("> **rzk did not restore its tree after a clean restart: this build keeps data in memory")
+        w("> only. Its write figures are not durable and not comparable with Apache ZooKeeper's.**")
+        w("")
     w(f"Produced by `{a.command}` (rzk {a.rzk}). Both servers standalone on loopback, from")
     w("one zoo.cfg (tickTime=2000, snapCount=100000, forceSync=yes, preAllocSize=65536 kB,")
     w("globalOutstandingLimit=1000, maxClientCnxns=0), data on the same disk, each workload on a")

@@ -56,7 +56,8 @@ const DEFAULT_MIX: &str = "create=50,set=20,get=20,exists=5,children=3,delete=1,
 /// How the driver's sessions connect (shared by the networked workloads).
 #[derive(Debug, Clone, Args)]
 pub struct Connection {
-    /// Connect string: host:port[,host:port…][/chroot].
+    /// Connect string: host:port, several comma-separated, then an optional
+    /// /chroot.
     #[arg(long)]
     server: String,
     /// Requested session timeout (e.g. 30s, 4000ms).
