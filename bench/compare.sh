@@ -11,7 +11,8 @@
 # first. Each workload then runs alternately against each server — Apache
 # ZooKeeper, rzk, Apache ZooKeeper, rzk … for ROUNDS rounds — on a fresh
 # server with an empty data dir every time; the report gives the median of
-# the rounds for each server and their ratio. Finally the driver itself is
+# the rounds for each server and their ratio. fsync is measured again at the
+# end, since a shared disk drifts. Finally the driver itself is
 # checked against an independent one (bench/validate_driver.sh).
 #
 # Environment (defaults in brackets):
@@ -167,6 +168,10 @@ for round in $(seq 1 "$ROUNDS"); do
     done
   done
 done
+
+# Again at the end: a shared or virtual disk drifts, and the report shows both.
+log "fsync latency again, after the workloads"
+"$RZK" bench fsync --dir "$WORK" --count "$FSYNC_COUNT" --json "$WORK/results/fsync_end.json" >&2
 
 validation="(skipped: SKIP_VALIDATE=1)"
 if [ "$SKIP_VALIDATE" != 1 ]; then

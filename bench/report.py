@@ -219,13 +219,15 @@ def main():
     w(f"- {a.nproc} cores: {a.cpu}")
     w(f"- memory: {a.mem}; kernel: {a.kernel}")
     w(f"- disk under the data dirs: {a.disk}")
-    if fsync:
-        l = fsync["latency_ms"]
-        w(f"- fdatasync of {fsync['size']} B ({fsync['mode']} file, {fsync['count']} times): "
-          f"p50 {l['p50']:.3f} ms, p99 {l['p99']:.3f} ms, max {l['max']:.3f} ms "
-          f"({fsync['syncs_per_sec']:,.0f} syncs/s back to back)")
-    else:
-        w("- fdatasync latency: not measured (the fsync step failed)")
+    fsync_end = load(os.path.join(a.results, "fsync_end.json"))
+    for when, f in (("before the workloads", fsync), ("after them", fsync_end)):
+        if f:
+            l = f["latency_ms"]
+            w(f"- fdatasync of {f['size']} B ({f['mode']} file, {f['count']} times), {when}: "
+              f"p50 {l['p50']:.3f} ms, p99 {l['p99']:.3f} ms, max {l['max']:.3f} ms "
+              f"({f['syncs_per_sec']:,.0f} syncs/s back to back)")
+        else:
+            w(f"- fdatasync latency {when}: not measured (the fsync step failed)")
     w(f"- Apache ZooKeeper {a.zookeeper} (Debian), {a.jvm}")
     w("")
     w("## Results")
