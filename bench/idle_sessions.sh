@@ -16,7 +16,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((n + 200)) ]; then
   echo "open-file limit $(ulimit -n) is too low for $n sessions" >&2; exit 1
 fi
 cargo build -q --release -p rzk
-rzk=target/release/rzk
+rzk=${CARGO_TARGET_DIR:-target}/release/rzk
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -45,7 +45,8 @@ measure() {  # name port pid
   "$rzk" bench idle-sessions --server "127.0.0.1:$2" --pid "$3" --sessions "$n" --hold-secs 5
 }
 
-# Apache ZooKeeper with the heap zkServer.sh gives it by default (1000 MB).
+# Apache ZooKeeper with the heap upstream's zkEnv.sh gives it (1000 MB);
+# Debian's packaged zkServer.sh sets none (the JVM default, a quarter of RAM).
 pa=$(free_port); config "$work/apache" "$pa"
 java -Xmx1000m -cp /usr/share/java/zookeeper.jar:/usr/share/java/zookeeper-jute.jar:/usr/share/java/slf4j-api.jar:/usr/share/java/slf4j-nop.jar \
   org.apache.zookeeper.server.ZooKeeperServerMain "$work/apache/zoo.cfg" >"$work/apache.log" 2>&1 &
@@ -71,7 +72,7 @@ aa=$(field "$apache" rss_after_kb); ra=$(field "$ours" rss_after_kb)
   echo "$(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr). Both servers standalone on loopback with"
   echo "tickTime=2000 and maxClientCnxns=0; the same driver (\`rzk bench idle-sessions\`) opens"
   echo "$n sessions (30 s timeout), holds them idle 5 s, and reads the server's VmRSS."
-  echo "Apache ZooKeeper 3.8.0 (Debian) runs with -Xmx1000m, zkServer.sh's default heap."
+  echo "Apache ZooKeeper 3.8.0 (Debian) runs with -Xmx1000m, upstream zkEnv.sh's default heap."
   echo
   echo "| server | RSS before | RSS with $n sessions | per session |"
   echo "|---|---|---|---|"

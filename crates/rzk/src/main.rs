@@ -28,9 +28,10 @@ enum Command {
     },
     /// Load drivers for side-by-side measurements.
     Bench {
-        /// The workload.
+        /// The workload (boxed: its options are large next to the other
+        /// commands').
         #[command(subcommand)]
-        workload: Workload,
+        workload: Box<bench::Workload>,
     },
     /// A ZooKeeper shell compatible with zkCli.sh.
     ///
@@ -63,43 +64,11 @@ enum Command {
     Purge(tools::PurgeArgs),
 }
 
-#[derive(Debug, Subcommand)]
-enum Workload {
-    /// Hold N idle sessions and report the server's RSS (read from /proc).
-    IdleSessions {
-        /// host:port of the server.
-        #[arg(long)]
-        server: String,
-        /// The server's process id (for its RSS).
-        #[arg(long)]
-        pid: u32,
-        /// Sessions to hold.
-        #[arg(long, default_value_t = 10_000)]
-        sessions: usize,
-        /// Seconds to hold them before measuring.
-        #[arg(long, default_value_t = 5)]
-        hold_secs: u64,
-    },
-}
-
 fn main() {
     let rzk = Rzk::parse();
     let code = match rzk.command {
         Command::Server { config } => server::run(config),
-        Command::Bench {
-            workload:
-                Workload::IdleSessions {
-                    server,
-                    pid,
-                    sessions,
-                    hold_secs,
-                },
-        } => bench::idle_sessions(
-            &server,
-            sessions,
-            std::time::Duration::from_secs(hold_secs),
-            pid,
-        ),
+        Command::Bench { workload } => bench::run(*workload),
         Command::Cli { args } => cli::run(&args),
         Command::Snapshot { command } => tools::snapshot(command),
         Command::Txnlog { command } => tools::txnlog(command),
