@@ -18,7 +18,8 @@
 # Environment (defaults in brackets):
 #   ROUNDS [3]  DURATION [10] s measured  WARMUP [3] s  KEYS [10000] for reads
 #   VALUE_SIZE [100]  WATCHERS [1000]  FANOUT_ROUNDS [20]  IDLE [10000]
-#   LARGE [1000000] znodes  FSYNC_COUNT [2000]  WORK [a new dir under /var/tmp]
+#   LARGE [1000000] znodes  SNAP_PROBE_RATE [5000]/s for SNAP_PROBE_SECS [25] s of
+#   creates after the large load, while a snapshot of it is written  FSYNC_COUNT [2000]  WORK [a new dir under /var/tmp]
 #   OUT [bench/BENCHMARKS.md]  ONLY [all; or a space-separated list of
 #   workload ids]  SKIP_VALIDATE [0]  ZK_JVMFLAGS [none: Debian's default heap]
 #   KEEP_WORK [0: remove WORK at the end]  RATE_FRACTION [0.7]  CREATE_RATE, GET_RATE
@@ -39,6 +40,8 @@ FANOUT_ROUNDS=${FANOUT_ROUNDS:-20}
 IDLE=${IDLE:-10000}
 LARGE=${LARGE:-1000000}
 FSYNC_COUNT=${FSYNC_COUNT:-2000}
+SNAP_PROBE_RATE=${SNAP_PROBE_RATE:-5000}
+SNAP_PROBE_SECS=${SNAP_PROBE_SECS:-25}
 OUT=${OUT:-bench/BENCHMARKS.md}
 SKIP_VALIDATE=${SKIP_VALIDATE:-0}
 ALL="create_1x1 create_1x16 create_8x16 create_64x1 get_8x16 mix90_8x16 create_8x16_rate get_8x16_rate fanout idle large"
@@ -140,7 +143,26 @@ large() {
   "$RZK" bench large-tree --server "127.0.0.1:$PORT" --count "$LARGE" --value-size "$VALUE_SIZE" \
     --pid "$SERVER_PID" --json "$res.json" >"$res.out" 2>&1 || { finish "$res"; return 1; }
   rss_kb "$SERVER_PID" >"$res.rss"
+  # Writes while a snapshot of the whole tree is written: an open-loop
+  # create load of SNAP_PROBE_RATE/s for SNAP_PROBE_SECS. With snapCount
+  # 100000 a snapshot falls due within 100,000 txns, so the probe offers at
+  # least that many; the snapshot files before and after show one was
+  # taken during it.
+  local before after
+  before=$(ls "$DIR/data/version-2" | grep -c '^snapshot\.' || true)
+  "$RZK" bench run --server "127.0.0.1:$PORT" --sessions 8 --in-flight 16 --mix create=100 \
+    --value-size "$VALUE_SIZE" --rate "$SNAP_PROBE_RATE" --duration "$SNAP_PROBE_SECS" --warmup 0 \
+    --progress 0 --json "$res.snapprobe.json" >"$res.snapprobe.out" 2>&1 || log "snapshot probe on $name failed"
+  # A snapshot still being written finishes before the files are counted.
+  for _ in $(seq 1 60); do
+    after=$(ls "$DIR/data/version-2" | grep -c '^snapshot\.' || true)
+    [ "$after" -gt "$before" ] && break
+    sleep 1
+  done
+  echo "{\"snapshots_before\": $before, \"snapshots_after\": $after}" >"$res.snapcount.json"
   stop_server "$SERVER_PID"; SERVER_PID=
+  # Bytes on disk for the tree (snapshots and logs; a log is preallocated).
+  du -sb "$DIR/data" | awk '{ print "{\"bytes\": " $1 "}" }' >"$res.disk.json"
   last=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["last_path"])' "$res.json")
   desc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["descendants"])' "$res.json")
   # shellcheck disable=SC2046

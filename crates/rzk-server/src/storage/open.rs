@@ -124,6 +124,7 @@ pub(crate) fn open_on(
 ) -> Result<Opened, StorageStartError> {
     let snap_dir = cfg.snap_dir();
     let log_dir = cfg.log_dir();
+    tracing::info!(snapshots = %snap_dir.display(), logs = %log_dir.display(), "recovering the database");
     for dir in [&snap_dir, &log_dir] {
         disk.create_dir_all(dir)
             .map_err(|source| StorageStartError::Dir {
