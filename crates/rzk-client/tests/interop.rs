@@ -1,5 +1,7 @@
-//! The client against a real Apache ZooKeeper 3.8 server started by each
-//! test on loopback.
+//! The client against a real server started by each test on loopback.
+//! The server is Apache ZooKeeper 3.8 or the `rzk` binary, as
+//! `RZK_TEST_SERVER=apache|rzk` (with `RZK_BIN`) selects
+//! (`rzk_testkit::TestServer`): the same tests prove both.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
@@ -8,13 +10,16 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::StreamExt;
 use rzk_client::*;
-use rzk_testkit::ApacheZk;
+use rzk_testkit::TestServer;
 
-fn server() -> ApacheZk {
-    ApacheZk::start().unwrap_or_else(|e| panic!("{e}"))
+#[path = "interop/chaos.rs"]
+mod chaos;
+
+fn server() -> TestServer {
+    TestServer::start().unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn client(zk: &ApacheZk) -> Client {
+async fn client(zk: &TestServer) -> Client {
     Client::builder(zk.connect_string())
         .session_timeout(Duration::from_secs(10))
         .connect()
@@ -442,52 +447,4 @@ async fn reconnect_keeps_the_session_and_rearms_watches() {
         .unwrap();
     let ev = within("watch re-registered by setWatches", watch).await;
     assert_eq!(ev.event_type, EventType::NodeDataChanged);
-}
-
-#[tokio::test]
-async fn pipelined_requests_either_complete_or_fail_with_connection_loss() {
-    let mut zk = server();
-    let c = Client::builder(zk.connect_string())
-        .session_timeout(Duration::from_secs(10))
-        .max_in_flight(64)
-        .connect()
-        .await
-        .unwrap();
-    c.create("/p", None, &open(), CreateMode::Persistent)
-        .await
-        .unwrap();
-    let mut tasks = Vec::new();
-    for i in 0..400 {
-        let c = c.clone();
-        tasks.push(tokio::spawn(async move {
-            c.create(
-                &format!("/p/n{i}"),
-                None,
-                &Acl::open_unsafe(),
-                CreateMode::Persistent,
-            )
-            .await
-        }));
-    }
-    // Restart the server while requests are in flight.
-    tokio::task::yield_now().await;
-    zk.restart().unwrap();
-    let mut ok = Vec::new();
-    for (i, t) in tasks.into_iter().enumerate() {
-        match t.await.unwrap() {
-            Ok(p) => ok.push(p),
-            Err(Error::ConnectionLoss) => {}
-            Err(e) if e.is_node_exists() => panic!("request {i} ran twice: {e}"),
-            Err(e) => panic!("request {i}: unexpected {e}"),
-        }
-    }
-    c.wait_for_state(|s| s == SessionState::Connected).await;
-    let children = c.get_children("/p").await.unwrap();
-    for p in &ok {
-        let name = p.trim_start_matches("/p/");
-        assert!(
-            children.iter().any(|c| c == name),
-            "acknowledged {p} missing after restart"
-        );
-    }
 }

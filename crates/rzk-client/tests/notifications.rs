@@ -1,12 +1,15 @@
-//! `Client::notifications` against a real Apache ZooKeeper 3.8: one event
-//! per server notification, however many watches it wakes.
+//! `Client::notifications` against a real server: one event per server
+//! notification, however many watches it wakes.
+//! The server is Apache ZooKeeper 3.8 or the `rzk` binary, as
+//! `RZK_TEST_SERVER=apache|rzk` (with `RZK_BIN`) selects
+//! (`rzk_testkit::TestServer`): the same tests prove both.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 use std::time::Duration;
 
 use rzk_client::*;
-use rzk_testkit::ApacheZk;
+use rzk_testkit::TestServer;
 
 async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(10), f)
@@ -16,7 +19,7 @@ async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
 
 #[tokio::test]
 async fn one_event_per_notification_in_arrival_order() {
-    let zk = ApacheZk::start().unwrap_or_else(|e| panic!("{e}"));
+    let zk = TestServer::start().unwrap_or_else(|e| panic!("{e}"));
     let c = Client::connect(&zk.connect_string()).await.unwrap();
     let mut notes = c.notifications();
     let open = Acl::open_unsafe();

@@ -1,6 +1,8 @@
-//! Curator-style recipes against a real Apache ZooKeeper 3.8 server, with
-//! many contending sessions, and against Curator 5.4 itself (Java) on the
-//! same paths.
+//! Curator-style recipes against a real server, with many contending
+//! sessions, and against Curator 5.4 itself (Java) on the same paths.
+//! The server is Apache ZooKeeper 3.8 or the `rzk` binary, as
+//! `RZK_TEST_SERVER=apache|rzk` (with `RZK_BIN`) selects
+//! (`rzk_testkit::TestServer`): the same tests prove both.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
@@ -9,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rzk_client::{Acl, Client, CreateMode};
-use rzk_testkit::{ApacheZk, Proxy};
+use rzk_testkit::{Proxy, TestServer};
 
 #[path = "recipes/cache.rs"]
 mod cache;
@@ -27,11 +29,11 @@ mod locks;
 /// Upper bound for any single wait in these tests.
 const LIMIT: Duration = Duration::from_secs(30);
 
-fn server() -> ApacheZk {
-    ApacheZk::start().unwrap_or_else(|e| panic!("{e}"))
+fn server() -> TestServer {
+    TestServer::start().unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn client(zk: &ApacheZk) -> Client {
+async fn client(zk: &TestServer) -> Client {
     Client::builder(zk.connect_string())
         .session_timeout(Duration::from_secs(10))
         .connect()
@@ -40,7 +42,7 @@ async fn client(zk: &ApacheZk) -> Client {
 }
 
 /// `n` clients, each with its own session, as `n` separate processes would be.
-async fn clients(zk: &ApacheZk, n: usize) -> Vec<Client> {
+async fn clients(zk: &TestServer, n: usize) -> Vec<Client> {
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
         v.push(client(zk).await);

@@ -4,14 +4,19 @@
 //! directory the test gives, be stopped gracefully (SIGTERM) or killed
 //! (SIGKILL), and be restarted on the same files. Readiness is a bounded
 //! wait on the `srvr` four-letter word, never a bare sleep.
+//!
+//! Server-neutral suites start [`TestServer`], which is Apache ZooKeeper or
+//! rzk as `RZK_TEST_SERVER` (and `RZK_BIN`) select.
 
 mod dirs;
 mod proxy;
+mod select;
 mod server;
 pub mod suites;
 
 pub use dirs::{TempDir, Version2Files};
 pub use proxy::Proxy;
+pub use select::{ServerKind, TestServer, BIN_ENV, SERVER_ENV};
 pub use server::{ApacheZk, RzkServer, ServerProcess, ZkOptions};
 
 use std::io::{Read, Write};
@@ -41,6 +46,10 @@ pub enum StartError {
     /// The options ask for something this server cannot do.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// `RZK_TEST_SERVER` / `RZK_BIN` do not name a server that can be
+    /// started (see [`ServerKind::from_env`]).
+    #[error("test server selection: {0}")]
+    Selection(String),
 }
 
 fn free_port() -> Result<u16, StartError> {

@@ -301,7 +301,7 @@ fn spawn(launch: &Launch, dir: &Path) -> Result<Child, StartError> {
 
 /// A running Apache ZooKeeper 3.8 standalone server.
 #[derive(Debug)]
-pub struct ApacheZk(ServerProcess);
+pub struct ApacheZk(pub(crate) ServerProcess);
 
 impl ApacheZk {
     /// Starts a server with default test settings (tickTime 2000, all 4lw
@@ -325,7 +325,7 @@ impl ApacheZk {
 
 /// A running `rzk server` process (the binary under test).
 #[derive(Debug)]
-pub struct RzkServer(ServerProcess);
+pub struct RzkServer(pub(crate) ServerProcess);
 
 impl RzkServer {
     /// Starts `bin server <dir>/zoo.cfg` with the same test settings as

@@ -2,7 +2,9 @@
 //! other, latches elect one leader, atomic longs add up. The Java side is
 //! tests/curator/CuratorRecipes.java, compiled here against Debian's jars;
 //! missing java, javac or jars fail the test (they are part of the
-//! machine's contract, like the ZooKeeper server itself).
+//! machine's contract, like the ZooKeeper server itself). Curator talks to
+//! the same server as the rzk side, Apache ZooKeeper or rzk: against rzk
+//! this also proves an unchanged Curator's recipes on the rzk server.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -55,7 +57,7 @@ fn classpath() -> String {
     .clone()
 }
 
-fn curator(zk: &ApacheZk, args: &[&str]) -> Child {
+fn curator(zk: &TestServer, args: &[&str]) -> Child {
     Command::new("java")
         .arg("-cp")
         .arg(classpath())
