@@ -86,6 +86,7 @@ fn server(compression: &str) -> ApacheZk {
             "org.xerial.snappy.use.systemlib=true".into(),
             format!("java.library.path={JNI_DIR}"),
         ],
+        ..ZkOptions::default()
     })
     .unwrap()
 }
