@@ -64,7 +64,9 @@ pub(crate) struct Durability {
     /// with the last zxid appended before it was produced.
     held: VecDeque<(i64, Vec<Output>)>,
     snap: Option<mpsc::Sender<SnapCmd>>,
-    snap_done: tokio_mpsc::UnboundedReceiver<SnapDone>,
+    /// `None` once the snapshot thread is gone (so a dead thread is not
+    /// polled in a loop).
+    snap_done: Option<tokio_mpsc::UnboundedReceiver<SnapDone>>,
     walk: Option<SnapshotWalk>,
     snap_buf: BytesMut,
     snapshot_in_flight: bool,
@@ -129,7 +131,7 @@ impl Durability {
             appended: last_zxid,
             held: VecDeque::new(),
             snap: Some(snap_tx),
-            snap_done,
+            snap_done: Some(snap_done),
             walk: None,
             snap_buf: BytesMut::new(),
             snapshot_in_flight: false,
@@ -182,7 +184,11 @@ impl Durability {
                 self.appended = z;
             }
             self.send_log(LogCmd::Append(batch))?;
-            if self.should_snapshot() && self.walk.is_none() && !self.snapshot_in_flight {
+            if self.should_snapshot()
+                && self.snap.is_some()
+                && self.walk.is_none()
+                && !self.snapshot_in_flight
+            {
                 self.begin_snapshot(core)?;
             }
         }
@@ -271,7 +277,7 @@ impl Durability {
                     Durable::Failed(why) => Err(LogFailed(why)),
                 }
             }
-            done = self.snap_done.recv() => {
+            done = snapshot_done(&mut self.snap_done) => {
                 self.snapshot_in_flight = false;
                 match done {
                     Some(SnapDone::Written(path)) => {
@@ -280,7 +286,11 @@ impl Durability {
                     Some(SnapDone::Failed(why)) => {
                         tracing::error!(%why, "snapshot failed; the txn log still holds everything");
                     }
-                    None => {}
+                    None => {
+                        tracing::error!("the snapshot thread has stopped; no more snapshots will be taken");
+                        self.snap_done = None;
+                        self.snap = None;
+                    }
                 }
                 Ok(Vec::new())
             }
@@ -309,6 +319,16 @@ impl Durability {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+/// The snapshot thread's next report; pending forever once it is gone.
+async fn snapshot_done(
+    rx: &mut Option<tokio_mpsc::UnboundedReceiver<SnapDone>>,
+) -> Option<SnapDone> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
