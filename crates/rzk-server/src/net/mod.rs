@@ -103,7 +103,7 @@ fn take_slot(counts: &Arc<Mutex<ConnCounts>>, ip: IpAddr, cfg: &NetConfig) -> Op
 /// Serves the client port until `shutdown` completes: accepts connections,
 /// refuses those over the limits by closing them (as ZooKeeper does), and
 /// runs `core` in its own task. Returns when the listener fails or on
-/// shutdown. Nothing is made durable: see [`serve_durable`].
+/// shutdown. Nothing is made durable here; `run::serve` adds storage.
 pub async fn serve<C: Core>(
     listener: TcpListener,
     core: C,

@@ -6,7 +6,7 @@
 //! The guarantee: nothing a client can observe — a reply, a watch event, a
 //! read of a znode — leaves the server before every txn applied so far is
 //! durable. The core applies txns as soon as it prepares them (so later
-//! requests see them); [`durability::Durability`] holds every output the
+//! requests see them); the core task holds every output the
 //! core produces until the log thread reports that the last txn appended
 //! before that output has been synced. One sync covers every txn appended
 //! while the previous sync ran (group commit).
