@@ -34,9 +34,12 @@ free_port() {
 wait_ready() {
   local port=$1 i
   for i in $(seq 1 1200); do
-    if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-      if printf srvr >&3 && grep -q "Mode:" <&3; then exec 3>&-; return 0; fi
-      exec 3>&-
+    # Bounded: Apache ZooKeeper can accept a four-letter word before it
+    # serves and then never close the socket (an NPE in its command
+    # thread), so an unbounded read would hang here.
+    if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf srvr >&3 && cat <&3" 2>/dev/null |
+      grep -q "Mode:"; then
+      return 0
     fi
     sleep 0.1
   done

@@ -34,6 +34,14 @@ pub const MAX_SNAPSHOT_CANDIDATES: usize = 100;
 /// node by node, and a write per node would cost a system call each.
 const SINK_BUFFER: usize = 64 * 1024;
 
+/// A snapshot's file is synced every this many bytes while it is written.
+/// Why: the kernel starts writeback only when a large share of memory is
+/// dirty, so without it a 1M-znode snapshot (~200 MB) would reach the disk
+/// in one burst at the final sync, and the txn log's fdatasync — which
+/// every acknowledged write waits for — would queue behind it. Syncing in
+/// small steps bounds what the log can be stuck behind.
+pub const SYNC_EVERY: u64 = 8 << 20;
+
 /// The temporary name a snapshot at `zxid` is written under.
 pub fn tmp_snapshot_name(zxid: i64) -> String {
     format!("{TMP_SNAPSHOT_PREFIX}{:x}", zxid as u64)
@@ -58,6 +66,8 @@ pub struct SnapshotSink {
     buf: Vec<u8>,
     /// Bytes already handed to the file (the offset of `buf[0]`).
     flushed: u64,
+    /// Bytes of the file known synced (see [`SYNC_EVERY`]).
+    synced: u64,
     /// The last bytes of the stream so far (at most [`CHECKED_TAIL`]'s
     /// length), to check the seal before installing.
     tail: Vec<u8>,
@@ -88,6 +98,7 @@ impl SnapshotSink {
             file: Some(file),
             buf: Vec::with_capacity(SINK_BUFFER),
             flushed: 0,
+            synced: 0,
             tail: Vec::with_capacity(CHECKED_TAIL.len()),
             done: false,
         })
@@ -196,6 +207,10 @@ impl SnapshotSink {
         file.write_at(self.flushed, bytes)
             .map_err(SnapError::io("write", &self.tmp))?;
         self.flushed += bytes.len() as u64;
+        if self.flushed - self.synced >= SYNC_EVERY {
+            file.sync().map_err(SnapError::io("sync", &self.tmp))?;
+            self.synced = self.flushed;
+        }
         Ok(())
     }
 }
