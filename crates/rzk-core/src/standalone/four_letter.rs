@@ -19,12 +19,10 @@ pub struct FourLetterInfo {
     pub max_fds: Option<u64>,
 }
 
-/// Java's `Date.toString()` for a UTC instant: `Mon Nov 23 06:25:54 UTC 2026`.
-pub fn java_date_utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Civil-from-days (proleptic Gregorian), after H. Hinnant.
+/// Year, month (1–12) and day (1–31) of a day count from 1970-01-01, in
+/// the proleptic Gregorian calendar (H. Hinnant's civil-from-days): the
+/// one calendar conversion behind every Java-formatted date rzk prints.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -34,6 +32,15 @@ pub fn java_date_utc(ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Java's `Date.toString()` for a UTC instant: `Mon Nov 23 06:25:54 UTC 2026`.
+pub fn java_date_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

@@ -39,7 +39,7 @@ use crate::tree::ephemeral::ExtendedTypes;
 use crate::tree::DataTree;
 use crate::watch::Notification;
 
-pub use four_letter::{java_date_utc, FourLetterInfo};
+pub use four_letter::{civil_from_days, java_date_utc, FourLetterInfo};
 pub use stats::{ConnStats, ServerStats};
 
 /// Settings of a standalone server's core.

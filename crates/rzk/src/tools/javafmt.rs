@@ -7,6 +7,7 @@
 //! Dates use the proleptic Gregorian calendar; Java switches to the Julian
 //! calendar before 15 October 1582.
 
+use rzk_core::standalone::civil_from_days;
 use rzk_proto::data::{Acl, Id};
 
 /// `DateFormat.getDateTimeInstance(DateFormat.SHORT, DateFormat.LONG)` in
@@ -25,21 +26,6 @@ pub fn short_long_date_time(ms: i64) -> String {
         "{month}/{day}/{:02}, {hour12}:{minute:02}:{second:02} {half} UTC",
         year.rem_euclid(100)
     )
-}
-
-/// Year, month (1–12) and day (1–31) of a day count from 1970-01-01
-/// (H. Hinnant's civil-from-days).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// `new String(bytes, StandardCharsets.UTF_8)` (invalid sequences become
