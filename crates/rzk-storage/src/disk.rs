@@ -50,6 +50,19 @@ pub trait Disk: Send + Sync + Debug + 'static {
         let all = self.read(path)?;
         Ok(all[all.len().saturating_sub(n)..].to_vec())
     }
+    /// Where `path`'s data can end: every byte from
+    /// [`DataExtent::data_end`] to [`DataExtent::len`] reads as zero.
+    /// Recovery reads only that far into a txn log, most of which is
+    /// preallocated and never written; a file system with holes answers
+    /// without reading them. Any `data_end` at or after the last non-zero
+    /// byte is correct, the file's length included.
+    fn data_extent(&self, path: &Path) -> io::Result<DataExtent> {
+        let all = self.read(path)?;
+        Ok(DataExtent {
+            data_end: all.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1) as u64,
+            len: all.len() as u64,
+        })
+    }
     /// Creates `path`, which must not exist, empty and open for writing.
     /// Its directory entry is durable only after [`Disk::sync_dir`].
     fn create(&self, path: &Path) -> io::Result<Box<dyn DiskFile>>;
@@ -61,6 +74,16 @@ pub trait Disk: Send + Sync + Debug + 'static {
     fn remove(&self, path: &Path) -> io::Result<()>;
     /// Makes `dir`'s entries (creations, renames, removals) durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+}
+
+/// What [`Disk::data_extent`] found: a file of `len` bytes whose bytes
+/// from `data_end` on are all zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataExtent {
+    /// No non-zero byte lies at or after this offset (at most `len`).
+    pub data_end: u64,
+    /// The file's length.
+    pub len: u64,
 }
 
 /// The real file system.
@@ -134,9 +157,22 @@ impl Disk for FsDisk {
 
     fn read_head(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
         use std::io::Read;
-        let mut buf = Vec::with_capacity(n.min(1 << 16));
-        File::open(path)?.take(n as u64).read_to_end(&mut buf)?;
+        let file = File::open(path)?;
+        // Sized from the file's length, so that reading the head of a
+        // large file is one allocation rather than a doubling series.
+        let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+        let mut buf = Vec::with_capacity(n.min(len));
+        file.take(n as u64).read_to_end(&mut buf)?;
         Ok(buf)
+    }
+
+    fn data_extent(&self, path: &Path) -> io::Result<DataExtent> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(DataExtent {
+            data_end: end_of_data(&file, len)?,
+            len,
+        })
     }
 
     fn read_tail(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
@@ -177,4 +213,30 @@ impl Disk for FsDisk {
         // its entries durable.
         File::open(dir)?.sync_all()
     }
+}
+
+/// The end of the last data region of `file` (of length `len`), from
+/// `SEEK_DATA`/`SEEK_HOLE`: holes read as zeros, so nothing non-zero lies
+/// past it. A file system without hole support reports the whole file as
+/// data (the kernel's generic answer), which is also correct.
+fn end_of_data(file: &File, len: u64) -> io::Result<u64> {
+    use rustix::fs::{seek, SeekFrom};
+    use rustix::io::Errno;
+    let mut end = 0;
+    let mut pos = 0;
+    while pos < len {
+        let data = match seek(file, SeekFrom::Data(pos)) {
+            Ok(d) => d,
+            // Only holes from `pos` to the end.
+            Err(Errno::NXIO) => break,
+            // Seeking by data and holes is not supported here: treat the
+            // whole file as data.
+            Err(Errno::INVAL | Errno::OPNOTSUPP) => return Ok(len),
+            Err(e) => return Err(e.into()),
+        };
+        let hole = seek(file, SeekFrom::Hole(data))?;
+        end = hole.min(len);
+        pos = hole.max(pos + 1);
+    }
+    Ok(end)
 }

@@ -26,7 +26,7 @@ mod txnlog_testing;
 #[cfg(test)]
 mod conformance;
 
-pub use disk::{Disk, DiskFile, FsDisk};
+pub use disk::{DataExtent, Disk, DiskFile, FsDisk};
 pub use epoch::{read_epoch, read_pending_epoch, write_epoch, EpochError, EpochFile};
 pub use error::{LogDamage, NotTorn, StorageError};
 pub use logscan::{inspect_logs, read_logs, LogRead, LoggedTxn, TornTail, MAX_TXN_LEN};

@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use rzk_proto::disk::parse_log_file_name;
+use rzk_proto::disk::{parse_log_file_name, ENTRY_OVERHEAD, FILE_HEADER_LEN};
 use rzk_proto::jute::Record;
 use rzk_proto::txn::TxnEntry;
 
@@ -118,7 +118,7 @@ fn scan_logs(disk: &dyn Disk, dir: &Path, after_zxid: i64) -> Result<Found, Stor
     for (i, (name_zxid, name)) in logs.iter().enumerate().skip(first) {
         let path = dir.join(name);
         let newest = i + 1 == logs.len();
-        let bytes = Bytes::from(disk.read(&path).map_err(StorageError::io("read", &path))?);
+        let bytes = read_log_file(disk, &path)?;
         let scan = scan_file(&bytes).map_err(|source| StorageError::Decode {
             file: path.clone(),
             base: 0,
@@ -202,6 +202,33 @@ fn scan_logs(disk: &dyn Disk, dir: &Path, after_zxid: i64) -> Result<Found, Stor
         },
         files,
     })
+}
+
+/// How far past a file's last non-zero byte the scan must see zeros to
+/// judge it exactly as if it had read the whole file: an entry starting in
+/// the data reads at most its header and `MAX_TXN_LEN` bytes past it, and
+/// a header of zeros ends the entries.
+const ZERO_LOOKAHEAD: u64 = (FILE_HEADER_LEN + ENTRY_OVERHEAD + MAX_TXN_LEN) as u64;
+
+/// `path`'s bytes as the scan needs them: its data, then zeros up to
+/// [`ZERO_LOOKAHEAD`] past it (or to the end of the file). The rest of a
+/// preallocated log is zeros the scan would read to no purpose: most of a
+/// 64 MiB log is preallocation.
+fn read_log_file(disk: &dyn Disk, path: &Path) -> Result<Bytes, StorageError> {
+    let extent = disk
+        .data_extent(path)
+        .map_err(StorageError::io("read", path))?;
+    let data_end = usize::try_from(extent.data_end).unwrap_or(usize::MAX);
+    let mut bytes = disk
+        .read_head(path, data_end)
+        .map_err(StorageError::io("read", path))?;
+    let shown = extent
+        .len
+        .min(extent.data_end.saturating_add(ZERO_LOOKAHEAD));
+    if bytes.len() as u64 >= extent.data_end {
+        bytes.resize(usize::try_from(shown).unwrap_or(usize::MAX), 0);
+    }
+    Ok(Bytes::from(bytes))
 }
 
 /// `end` as an index into a file of `len` bytes.
