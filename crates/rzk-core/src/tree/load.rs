@@ -89,7 +89,6 @@ impl TreeLoader {
             }
         }
         let mut tree = DataTree::new(types);
-        // Reserved address space only: pages are touched as nodes arrive.
         tree.nodes = Arena::with_capacity(file_len / MIN_NODE_LEN);
         tree.acls = acls;
         tree.data_size = 0;

@@ -48,32 +48,54 @@ impl Node {
     }
 }
 
+/// Slots per chunk of the arena: 2^14, about 2 MiB of slots.
+const CHUNK_BITS: u32 = 14;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
 /// The arena: slots, a free list, and a count of live nodes.
+///
+/// Slots live in fixed-size chunks, so that growing never moves a node: a
+/// single vector of a million slots would, on crossing a power of two,
+/// copy a few hundred megabytes while a write waits (allocators that
+/// cannot remap a block copy it).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Arena {
-    slots: Vec<Option<Node>>,
+    chunks: Vec<Vec<Option<Node>>>,
+    /// Slots handed out so far (the next fresh id).
+    len: usize,
     free: Vec<NodeId>,
     live: usize,
 }
 
 impl Arena {
-    /// An empty arena with room for `n` nodes, so loading a snapshot does
-    /// not move the arena as it grows.
+    /// An empty arena expecting about `n` nodes (a hint: it grows past it).
     pub(crate) fn with_capacity(n: usize) -> Self {
         Self {
-            slots: Vec::with_capacity(n),
+            chunks: Vec::with_capacity(n.div_ceil(CHUNK)),
             ..Self::default()
         }
     }
 
+    fn slot(&self, id: NodeId) -> Option<&Option<Node>> {
+        let id = id as usize;
+        self.chunks.get(id >> CHUNK_BITS)?.get(id & (CHUNK - 1))
+    }
+
+    fn slot_mut(&mut self, id: NodeId) -> Option<&mut Option<Node>> {
+        let id = id as usize;
+        self.chunks
+            .get_mut(id >> CHUNK_BITS)?
+            .get_mut(id & (CHUNK - 1))
+    }
+
     /// The node at `id`, if live.
     pub(crate) fn get(&self, id: NodeId) -> Option<&Node> {
-        self.slots.get(id as usize).and_then(Option::as_ref)
+        self.slot(id).and_then(Option::as_ref)
     }
 
     /// The node at `id` for update, if live.
     pub(crate) fn get_mut(&mut self, id: NodeId) -> Option<&mut Node> {
-        self.slots.get_mut(id as usize).and_then(Option::as_mut)
+        self.slot_mut(id).and_then(Option::as_mut)
     }
 
     /// Stores `node`, reusing a freed slot when there is one. `None` only
@@ -81,14 +103,18 @@ impl Arena {
     pub(crate) fn alloc(&mut self, node: Node) -> Option<NodeId> {
         let id = match self.free.pop() {
             Some(id) => {
-                if let Some(slot) = self.slots.get_mut(id as usize) {
+                if let Some(slot) = self.slot_mut(id) {
                     *slot = Some(node);
                 }
                 id
             }
             None => {
-                let id = NodeId::try_from(self.slots.len()).ok()?;
-                self.slots.push(Some(node));
+                let id = NodeId::try_from(self.len).ok()?;
+                if self.len & (CHUNK - 1) == 0 {
+                    self.chunks.push(Vec::with_capacity(CHUNK));
+                }
+                self.chunks.last_mut()?.push(Some(node));
+                self.len += 1;
                 id
             }
         };
@@ -98,7 +124,7 @@ impl Arena {
 
     /// Removes the node at `id` and returns it.
     pub(crate) fn release(&mut self, id: NodeId) -> Option<Node> {
-        let node = self.slots.get_mut(id as usize)?.take()?;
+        let node = self.slot_mut(id)?.take()?;
         self.free.push(id);
         self.live -= 1;
         Some(node)
@@ -107,5 +133,46 @@ impl Arena {
     /// Number of live nodes (the root once).
     pub(crate) fn live(&self) -> usize {
         self.live
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(version: i32) -> Node {
+        let stat = StatPersisted {
+            version,
+            ..StatPersisted::default()
+        };
+        Node::new(None, -1, stat)
+    }
+
+    #[test]
+    fn ids_are_stable_across_chunks_and_freed_ids_are_reused() {
+        let mut arena = Arena::with_capacity(10);
+        let n = 2 * CHUNK + 7;
+        for i in 0..n {
+            let id = arena.alloc(node(i as i32)).unwrap();
+            assert_eq!(id as usize, i);
+        }
+        assert_eq!(arena.live(), n);
+        // Every node is still where it was put, on both sides of each
+        // chunk boundary.
+        for i in [0, CHUNK - 1, CHUNK, 2 * CHUNK - 1, 2 * CHUNK, n - 1] {
+            assert_eq!(arena.get(i as NodeId).unwrap().stat.version, i as i32);
+        }
+        assert!(arena.get(n as NodeId).is_none());
+        let freed = CHUNK as NodeId;
+        assert_eq!(arena.release(freed).unwrap().stat.version, CHUNK as i32);
+        assert!(arena.get(freed).is_none());
+        assert!(arena.release(freed).is_none());
+        assert_eq!(arena.live(), n - 1);
+        assert_eq!(arena.alloc(node(-5)), Some(freed));
+        assert_eq!(arena.get(freed).unwrap().stat.version, -5);
+        // The next fresh id continues after the last one handed out.
+        assert_eq!(arena.alloc(node(0)), Some(n as NodeId));
+        arena.get_mut(n as NodeId).unwrap().stat.version = 42;
+        assert_eq!(arena.get(n as NodeId).unwrap().stat.version, 42);
     }
 }
