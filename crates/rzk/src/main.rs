@@ -64,6 +64,9 @@ enum Command {
     Purge(tools::PurgeArgs),
 }
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let rzk = Rzk::parse();
     let code = match rzk.command {
