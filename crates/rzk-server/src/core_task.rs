@@ -102,6 +102,12 @@ pub(crate) async fn run<C: Core>(
                 if let Some(d) = durability.as_mut() {
                     d.snapshot_step(&mut core, false);
                 }
+                // The step branch is always ready, so without this the
+                // task would never give its worker thread back while a
+                // snapshot is walked: connection tasks queued on the same
+                // worker (the writers this task just woke) would wait for
+                // the whole walk.
+                tokio::task::yield_now().await;
                 continue;
             }
             Wake::Event(Some(Event::Open {
