@@ -39,7 +39,9 @@ const SINK_BUFFER: usize = 64 * 1024;
 /// dirty, so without it a 1M-znode snapshot (~200 MB) would reach the disk
 /// in one burst at the final sync, and the txn log's fdatasync — which
 /// every acknowledged write waits for — would queue behind it. Syncing in
-/// small steps bounds what the log can be stuck behind.
+/// steps bounds what the log can be stuck behind. The step is not tuned
+/// finely: on this project's test machine 1 MiB made write latency during
+/// a snapshot worse and 32 MiB made no measurable difference.
 pub const SYNC_EVERY: u64 = 8 << 20;
 
 /// The temporary name a snapshot at `zxid` is written under.
