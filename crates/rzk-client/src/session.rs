@@ -324,34 +324,25 @@ async fn serve(
                 break Outcome::Lost(format!("no reply for {read_timeout:?}"));
             }
             cmd = rx.recv(), if !closing && pending.len() < s.max_in_flight => {
-                let (bytes, entry) = match cmd {
-                    None => {
-                        // Every handle was dropped: end the session cleanly.
-                        closing = true;
-                        let (tx, _rx) = oneshot::channel();
-                        close_frame(next_xid, tx)
+                // Everything already queued goes out in one write: a
+                // syscall (and a TCP segment) per request would cost both
+                // ends more than the requests themselves.
+                let mut cmd = cmd;
+                let sent = loop {
+                    let (bytes, entry) = encode_command(cmd, shared, next_xid, &mut auths, &mut closing);
+                    if let Some(p) = entry {
+                        pending.push_back(p);
                     }
-                    Some(Command::Close { reply }) => {
-                        closing = true;
-                        close_frame(next_xid, reply)
+                    let sent = framed.feed(bytes).await;
+                    if sent.is_err() || closing || pending.len() >= s.max_in_flight {
+                        break sent;
                     }
-                    Some(Command::Auth { scheme, auth, reply }) => {
-                        lock(&shared.auth).push((scheme.clone(), auth.clone()));
-                        let h = RequestHeader { xid: xid::AUTH, opcode: OpCode::Auth.code() };
-                        let packet = AuthPacket { auth_type: 0, scheme, auth };
-                        auths.push_back(Some(reply));
-                        (frame(h, &packet), None)
-                    }
-                    Some(Command::Request { request, watch, reply }) => {
-                        let x = take_xid(next_xid);
-                        let bytes = RequestFrame::encode(x, &request);
-                        (bytes, Some(Pending { xid: x, watch, reply: PendingReply::Call(reply) }))
+                    match rx.try_recv() {
+                        Ok(next) => cmd = Some(next),
+                        Err(_) => break sent,
                     }
                 };
-                if let Some(p) = entry {
-                    pending.push_back(p);
-                }
-                if let Err(e) = framed.send(bytes).await {
+                if let Err(e) = sent.and(framed.flush().await) {
                     break Outcome::Lost(e.to_string());
                 }
                 last_send = clock::now();
@@ -385,6 +376,63 @@ async fn serve(
         let _ = tx.send(Err(err.clone()));
     }
     outcome
+}
+
+/// What a command puts on the wire, and the reply it then waits for;
+/// `None` (every handle dropped) and Close end the session.
+fn encode_command(
+    cmd: Option<Command>,
+    shared: &Shared,
+    next_xid: &mut i32,
+    auths: &mut VecDeque<Option<oneshot::Sender<Result<()>>>>,
+    closing: &mut bool,
+) -> (Bytes, Option<Pending>) {
+    match cmd {
+        None => {
+            // Every handle was dropped: end the session cleanly.
+            *closing = true;
+            let (tx, _rx) = oneshot::channel();
+            close_frame(next_xid, tx)
+        }
+        Some(Command::Close { reply }) => {
+            *closing = true;
+            close_frame(next_xid, reply)
+        }
+        Some(Command::Auth {
+            scheme,
+            auth,
+            reply,
+        }) => {
+            lock(&shared.auth).push((scheme.clone(), auth.clone()));
+            let h = RequestHeader {
+                xid: xid::AUTH,
+                opcode: OpCode::Auth.code(),
+            };
+            let packet = AuthPacket {
+                auth_type: 0,
+                scheme,
+                auth,
+            };
+            auths.push_back(Some(reply));
+            (frame(h, &packet), None)
+        }
+        Some(Command::Request {
+            request,
+            watch,
+            reply,
+        }) => {
+            let x = take_xid(next_xid);
+            let bytes = RequestFrame::encode(x, &request);
+            (
+                bytes,
+                Some(Pending {
+                    xid: x,
+                    watch,
+                    reply: PendingReply::Call(reply),
+                }),
+            )
+        }
+    }
 }
 
 fn take_xid(next: &mut i32) -> i32 {
