@@ -390,3 +390,46 @@ fn the_writer_can_move_to_a_disk_thread_and_debug_prints_no_bytes() {
     );
     assert!(text.len() < 300, "{text}");
 }
+
+#[test]
+fn zeros_are_written_ahead_only_past_the_entries_and_inside_the_file() {
+    // Enough room: nothing to do.
+    assert_eq!(zero_ahead(100_000, 10_000, 1 << 26), None);
+    // Close to the end of the zeros: from there to a block boundary
+    // ZERO_AHEAD past the entries.
+    assert_eq!(
+        zero_ahead(40_000, 10_000, 1 << 26),
+        Some((40_000, (10_000 + ZERO_AHEAD) & !4095))
+    );
+    // Entries past the zeros: never over an entry.
+    assert_eq!(
+        zero_ahead(16, 5_000, 1 << 26),
+        Some((5_000, (5_000 + ZERO_AHEAD) & !4095))
+    );
+    // Never past the file's length (no preallocation: nothing at all).
+    assert_eq!(zero_ahead(16, 5_000, 20_000), Some((5_000, 20_000)));
+    assert_eq!(zero_ahead(16, 5_000, 5_000), None);
+}
+
+#[test]
+fn fs_disk_log_allocates_blocks_ahead_of_its_entries_but_stays_sparse_beyond() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("version-2");
+    let mut log = TxnLog::open(Arc::new(FsDisk), dir.clone(), opts(DEFAULT_PREALLOC_SIZE)).unwrap();
+    log.append(1, &create(1)).unwrap();
+    log.commit().unwrap();
+    let mut entry = Vec::new();
+    encode_entry(&create(1), &mut entry);
+    let entries_end = 16 + entry.len() as u64;
+    let extent = FsDisk.data_extent(&dir.join("log.1")).unwrap();
+    assert_eq!(extent.len, padded_log_size(16, 16, DEFAULT_PREALLOC_SIZE));
+    // The next syncs write into allocated blocks, not a hole ...
+    assert!(
+        extent.data_end >= entries_end + ZERO_AHEAD / 2,
+        "{extent:?}, entries end at {entries_end}"
+    );
+    // ... and recovery still reads only a little past the entries.
+    assert!(extent.data_end <= entries_end + ZERO_AHEAD, "{extent:?}");
+    let read = read_logs(&FsDisk, &dir, 0).unwrap();
+    assert_eq!(read.entries.len(), 1);
+}
