@@ -40,11 +40,11 @@
 
 use bytes::BytesMut;
 use rzk_proto::disk::{
-    AclCacheEntry, FileHeader, SessionEntry, SnapNode, SnapshotTail, SnapshotWriter, TreeHead,
+    AclCacheEntry, FileHeader, SessionEntry, SnapNodeRef, SnapshotTail, SnapshotWriter, TreeHead,
     ZxidDigest,
 };
 
-use crate::tree::{DataTree, NodeRef, OPEN_ACL_REF};
+use crate::tree::{ChildrenAfter, DataTree, NodeRef, OPEN_ACL_REF};
 
 /// One open node: its path is `path[..end]` of the walk; `last` is the name
 /// of the child visited last (`None` before the first).
@@ -69,8 +69,6 @@ pub struct SnapshotWalk {
     nodes: u64,
     /// Set when the tail is written.
     end_zxid: Option<i64>,
-    /// Reused for every node written, so writing allocates nothing per node.
-    scratch: SnapNode,
 }
 
 impl SnapshotWalk {
@@ -107,7 +105,6 @@ impl SnapshotWalk {
             frames: Vec::new(),
             nodes: 0,
             end_zxid: None,
-            scratch: SnapNode::default(),
         }
     }
 
@@ -157,7 +154,7 @@ impl SnapshotWalk {
         let mut visited = 0;
         if !self.root_done {
             let r = file_acl_ref(root.acl_ref(), &self.written_acls, tree);
-            write_node(writer, &mut self.scratch, "", root, r, out);
+            write_node(writer, "", root, r, out);
             self.nodes += 1;
             self.root_done = true;
             self.frames.push(Frame { end: 0, last: None });
@@ -166,27 +163,33 @@ impl SnapshotWalk {
         // Look the open nodes up again by name; while this step runs, keep
         // the last-visited names as the tree's own strings (no allocation
         // per node) and make them owned again when it ends.
-        let mut open: Vec<(NodeRef<'_>, Last<'_>)> = Vec::with_capacity(self.frames.len());
+        // Each open node also keeps its children iterator for the step, so
+        // moving to the next child is not a search from the top.
+        let mut open: Vec<(NodeRef<'_>, Last<'_>, Option<ChildrenAfter<'_>>)> =
+            Vec::with_capacity(self.frames.len());
         for i in 0..self.frames.len() {
             let node = match i.checked_sub(1) {
                 None => Some(root),
                 Some(p) => {
                     let name = &self.path[self.frames[p].end + 1..self.frames[i].end];
                     open.last()
-                        .and_then(|(parent, _)| parent.child(name))
+                        .and_then(|(parent, _, _)| parent.child(name))
                         .filter(|n| n.persisted().czxid <= self.zxid)
                 }
             };
             let Some(node) = node else { break };
-            open.push((node, Last::Saved(self.frames[i].last.take())));
+            open.push((node, Last::Saved(self.frames[i].last.take()), None));
         }
         self.frames.truncate(open.len());
         self.path.truncate(self.frames.last().map_or(0, |f| f.end));
         while visited < budget {
-            let Some((node, last)) = open.last_mut() else {
+            let Some((node, last, children)) = open.last_mut() else {
                 break;
             };
-            let Some((name, child)) = node.child_after(last.as_str()) else {
+            let next = children
+                .get_or_insert_with(|| node.children_after(last.as_str()))
+                .next();
+            let Some((name, child)) = next else {
                 open.pop();
                 self.frames.pop();
                 self.path.truncate(self.frames.last().map_or(0, |f| f.end));
@@ -200,15 +203,15 @@ impl SnapshotWalk {
             self.path.push('/');
             self.path.push_str(name);
             let r = file_acl_ref(child.acl_ref(), &self.written_acls, tree);
-            write_node(writer, &mut self.scratch, &self.path, child, r, out);
+            write_node(writer, &self.path, child, r, out);
             self.nodes += 1;
             self.frames.push(Frame {
                 end: self.path.len(),
                 last: None,
             });
-            open.push((child, Last::Saved(None)));
+            open.push((child, Last::Saved(None), None));
         }
-        for (f, (_, last)) in self.frames.iter_mut().zip(open) {
+        for (f, (_, last, _)) in self.frames.iter_mut().zip(open) {
             f.last = last.into_owned();
         }
         if !self.frames.is_empty() {
@@ -274,21 +277,21 @@ fn file_acl_ref(r: i64, written: &[i64], tree: &DataTree) -> i64 {
     }
 }
 
-/// Writes one node through the reused `scratch` record.
+/// Writes one node, borrowing its parts from the tree.
 fn write_node(
     writer: &mut SnapshotWriter,
-    scratch: &mut SnapNode,
     path: &str,
     node: NodeRef<'_>,
     acl_ref: i64,
     out: &mut BytesMut,
 ) {
-    scratch.path.clear();
-    scratch.path.push_str(path);
-    scratch.data = node.data().cloned();
-    scratch.acl_ref = acl_ref;
-    scratch.stat = node.persisted().clone();
-    writer.node(scratch, out);
-    // Do not keep the data alive past the step.
-    scratch.data = None;
+    writer.node_ref(
+        SnapNodeRef {
+            path,
+            data: node.data().map(|d| &d[..]),
+            acl_ref,
+            stat: node.persisted(),
+        },
+        out,
+    );
 }

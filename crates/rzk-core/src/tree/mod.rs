@@ -192,6 +192,18 @@ impl<'a> NodeRef<'a> {
         ))
     }
 
+    /// The children, in name order, whose names sort after `after` (all of
+    /// them for `None`), with their names: [`NodeRef::child_after`]
+    /// repeated, without searching again for each child.
+    pub fn children_after(&self, after: Option<&str>) -> ChildrenAfter<'a> {
+        use std::ops::Bound;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        ChildrenAfter {
+            tree: self.tree,
+            range: self.node.children.range::<str, _>((from, Bound::Unbounded)),
+        }
+    }
+
     /// Number of children.
     pub fn num_children(&self) -> usize {
         self.node.children.len()
@@ -444,5 +456,28 @@ impl DataTree {
             }
         }
         out.into_iter().collect()
+    }
+}
+
+/// Children of one node in name order, from [`NodeRef::children_after`].
+#[derive(Debug)]
+pub struct ChildrenAfter<'a> {
+    tree: &'a DataTree,
+    range: std::collections::btree_map::Range<'a, Box<str>, NodeId>,
+}
+
+impl<'a> Iterator for ChildrenAfter<'a> {
+    type Item = (&'a str, NodeRef<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (name, &id) = self.range.next()?;
+        let node = self.tree.nodes.get(id)?;
+        Some((
+            &**name,
+            NodeRef {
+                tree: self.tree,
+                node,
+            },
+        ))
     }
 }

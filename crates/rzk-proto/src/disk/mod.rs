@@ -33,7 +33,7 @@ pub use snapshot::{DigestValue, Snapshot, SnapshotTail, ZxidDigest, DIGEST_VERSI
 pub use snapshot_reader::SnapshotReader;
 pub use snapshot_writer::SnapshotWriter;
 pub use tree::{
-    write_terminator, AclCacheEntry, DataTreeImage, SessionEntry, SnapNode, TreeHead,
+    write_terminator, AclCacheEntry, DataTreeImage, SessionEntry, SnapNode, SnapNodeRef, TreeHead,
     OPEN_ACL_UNSAFE_REF, ROOT_PATH, TERMINATOR_PATH,
 };
 pub use txnlog::{

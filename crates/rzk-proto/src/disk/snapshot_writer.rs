@@ -6,7 +6,7 @@ use bytes::BytesMut;
 use super::header::FileHeader;
 use super::seal::write_seal;
 use super::snapshot::SnapshotTail;
-use super::tree::{write_terminator, SnapNode, TreeHead};
+use super::tree::{write_terminator, SnapNode, SnapNodeRef, TreeHead};
 use crate::jute::Jute;
 
 /// Encodes an uncompressed snapshot in pieces, without I/O: each call
@@ -35,6 +35,11 @@ impl SnapshotWriter {
     /// Appends one node. Nodes must come in pre-order, root (path `""`)
     /// first, for ZooKeeper to load the file.
     pub fn node(&mut self, node: &SnapNode, out: &mut BytesMut) {
+        self.node_ref(node.borrowed(), out);
+    }
+
+    /// [`SnapshotWriter::node`] for a borrowed node.
+    pub fn node_ref(&mut self, node: SnapNodeRef<'_>, out: &mut BytesMut) {
         self.summed(out, |out| node.write(out));
     }
 

@@ -74,6 +74,46 @@ pub struct SnapNode {
     pub stat: StatPersisted,
 }
 
+/// A [`SnapNode`] whose parts are borrowed from wherever they live (a
+/// snapshot walk reads them straight from the live tree).
+///
+/// Guarantees: [`SnapNodeRef::write`] appends exactly what
+/// [`SnapNode::write`] does for the same content.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapNodeRef<'a> {
+    /// Full path; the root is [`ROOT_PATH`]. Never [`TERMINATOR_PATH`].
+    pub path: &'a str,
+    /// Node data; `None` for a null buffer (distinct from empty).
+    pub data: Option<&'a [u8]>,
+    /// [`AclCacheEntry::acl_ref`] of its ACL, or [`OPEN_ACL_UNSAFE_REF`].
+    pub acl_ref: i64,
+    /// Persisted metadata.
+    pub stat: &'a StatPersisted,
+}
+
+impl SnapNodeRef<'_> {
+    /// Appends the node's encoding.
+    pub fn write<B: BufMut>(&self, out: &mut B) {
+        debug_assert_ne!(self.path, TERMINATOR_PATH, "would read back as the end");
+        put_len(out, self.path.len());
+        out.put_slice(self.path.as_bytes());
+        match self.data {
+            None => out.put_i32(-1),
+            Some(d) => {
+                put_len(out, d.len());
+                out.put_slice(d);
+            }
+        }
+        self.acl_ref.write(out);
+        self.stat.write(out);
+    }
+}
+
+/// A jute length prefix, clamped as the `Jute` impls clamp it.
+fn put_len<B: BufMut>(out: &mut B, len: usize) {
+    out.put_i32(i32::try_from(len).unwrap_or(i32::MAX));
+}
+
 /// Encoded size of the terminator path.
 const TERMINATOR_LEN: usize = 4 + TERMINATOR_PATH.len();
 
@@ -106,11 +146,17 @@ impl SnapNode {
 
     /// Appends the node's encoding (exactly [`SnapNode::encoded_len`] bytes).
     pub fn write<B: BufMut>(&self, out: &mut B) {
-        debug_assert_ne!(self.path, TERMINATOR_PATH, "would read back as the end");
-        self.path.write(out);
-        self.data.write(out);
-        self.acl_ref.write(out);
-        self.stat.write(out);
+        self.borrowed().write(out);
+    }
+
+    /// The same node, borrowed.
+    pub fn borrowed(&self) -> SnapNodeRef<'_> {
+        SnapNodeRef {
+            path: &self.path,
+            data: self.data.as_deref(),
+            acl_ref: self.acl_ref,
+            stat: &self.stat,
+        }
     }
 
     /// The exact size of [`SnapNode::write`]'s output.
