@@ -43,14 +43,24 @@ pub(crate) enum SnapDone {
     Failed(String),
 }
 
+/// Where the snapshot thread reports to the core task.
+#[derive(Debug)]
+pub(crate) struct Reports {
+    /// How each snapshot ended.
+    pub(crate) done: tokio_mpsc::UnboundedSender<SnapDone>,
+    /// Each chunk once written, so its buffer can be used again.
+    pub(crate) recycle: mpsc::Sender<Bytes>,
+}
+
 /// Runs until the core task drops its sender.
 pub(crate) fn run(
     disk: Arc<dyn Disk>,
     dir: PathBuf,
     commands: mpsc::Receiver<SnapCmd>,
     durable: Arc<DurableZxid>,
-    done: tokio_mpsc::UnboundedSender<SnapDone>,
+    reports: Reports,
 ) {
+    let Reports { done, recycle } = reports;
     let mut sink: Option<SnapshotSink> = None;
     let mut failed: Option<String> = None;
     while let Ok(cmd) = commands.recv() {
@@ -74,6 +84,8 @@ pub(crate) fn run(
                         }
                     }
                 }
+                // The core task may have stopped taking them back.
+                let _ = recycle.send(bytes);
             }
             SnapCmd::Finish { contains } => {
                 let outcome = match (sink.take(), failed.take()) {
