@@ -296,6 +296,12 @@ impl Durability {
         self.walk.is_some()
     }
 
+    /// Whether a snapshot is being walked or written.
+    #[cfg(test)]
+    pub(crate) fn snapshot_busy(&self) -> bool {
+        self.walk.is_some() || self.snapshot_in_flight
+    }
+
     /// Serializes the next few nodes of the snapshot being taken.
     pub(crate) fn snapshot_step<C: Core>(&mut self, core: &mut C, busy: bool) {
         let Some(walk) = self.walk.as_mut() else {

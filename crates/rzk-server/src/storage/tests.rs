@@ -216,3 +216,137 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
         .await
         .unwrap();
 }
+
+/// [`TxnCore`] with an (empty) tree to snapshot, whose walks advance only
+/// when the test steps them.
+#[derive(Debug, Default)]
+struct SnapCore {
+    txns: TxnCore,
+    tree: rzk_core::tree::DataTree,
+}
+
+impl Core for SnapCore {
+    fn open(&mut self, c: ConnId, p: std::net::SocketAddr, n: Now) -> Vec<Output> {
+        self.txns.open(c, p, n)
+    }
+    fn frame(&mut self, c: ConnId, p: Bytes, n: Now) -> Vec<Output> {
+        self.txns.frame(c, p, n)
+    }
+    fn closed(&mut self, c: ConnId, n: Now) -> Vec<Output> {
+        self.txns.closed(c, n)
+    }
+    fn tick(&mut self, n: Now) -> Vec<Output> {
+        self.txns.tick(n)
+    }
+    fn four_letter(&mut self, c: FourLetterCommand, m: Option<i64>, n: Now) -> String {
+        self.txns.four_letter(c, m, n)
+    }
+    fn take_txns(&mut self) -> Vec<TxnEntry> {
+        self.txns.take_txns()
+    }
+    fn last_zxid(&self) -> i64 {
+        self.txns.last_zxid()
+    }
+    fn begin_snapshot(&mut self, out: &mut BytesMut) -> Option<SnapshotWalk> {
+        Some(SnapshotWalk::begin(&self.tree, &[], self.txns.zxid, out))
+    }
+    fn snapshot_step(
+        &mut self,
+        walk: &mut SnapshotWalk,
+        budget: usize,
+        out: &mut BytesMut,
+    ) -> bool {
+        walk.step(&self.tree, budget, out, self.txns.zxid, None)
+    }
+}
+
+fn log_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("log.")
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_zookeeper() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk: Arc<dyn Disk> = Arc::new(FsDisk);
+    let cfg = StorageConfig {
+        data_dir: dir.path().to_owned(),
+        data_log_dir: dir.path().to_owned(),
+        // A snapshot is due after 6 to 10 txns.
+        snap_count: 10,
+        snap_size_limit: None,
+        prealloc_size: 1 << 20,
+        force_sync: true,
+        snap_retain_count: 3,
+        purge_interval: Duration::ZERO,
+    };
+    disk.create_dir_all(&cfg.log_dir()).unwrap();
+    disk.create_dir_all(&cfg.snap_dir()).unwrap();
+    let log = TxnLog::open(
+        disk.clone(),
+        cfg.log_dir(),
+        LogOptions {
+            prealloc_size: cfg.prealloc_size,
+            force_sync: true,
+        },
+    )
+    .unwrap();
+    let mut d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
+    let mut core = SnapCore::default();
+    let write = |d: &mut Durability, core: &mut SnapCore| {
+        let out = core.frame(1, Bytes::from_static(b"w"), now());
+        d.after_call(core, out).unwrap();
+    };
+
+    while !d.snapshotting() {
+        write(&mut d, &mut core);
+    }
+    let started_at = core.txns.zxid;
+    assert!((6..=10).contains(&started_at), "{started_at}");
+    // The walk is not stepped: it is still under way when the next
+    // snapshot falls due, which is skipped; the log rolls all the same.
+    for _ in 0..10 {
+        write(&mut d, &mut core);
+    }
+    // Files begin at a txn: the one after the skipped snapshot's roll.
+    write(&mut d, &mut core);
+    // Bounded: at most 100 waits of 100 ms for the log thread to get there.
+    for _ in 0..100 {
+        if log_files(&cfg.log_dir()) >= 3 {
+            break;
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(100), d.progress()).await;
+    }
+    assert_eq!(
+        log_files(&cfg.log_dir()),
+        3,
+        "one log before the snapshot, one after it, one after the skipped one"
+    );
+    // The count restarted at the skip: once the walk is done and its file
+    // written, the next write does not start another snapshot.
+    while d.snapshotting() {
+        d.snapshot_step(&mut core, false);
+    }
+    while d.snapshot_busy() {
+        tokio::time::timeout(Duration::from_secs(10), d.progress())
+            .await
+            .expect("the snapshot thread reported within 10 s")
+            .unwrap();
+    }
+    write(&mut d, &mut core);
+    assert!(
+        !d.snapshotting(),
+        "a postponed snapshot started as soon as the last one ended"
+    );
+    tokio::task::spawn_blocking(move || d.shutdown())
+        .await
+        .unwrap();
+}
