@@ -24,14 +24,6 @@ const OUTBOUND_QUEUE: usize = 4096;
 /// so a busy connection costs one `recv` per batch, not several per frame.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// What the reader does after the bytes it holds are decoded.
-enum Next {
-    /// Read more.
-    Read,
-    /// The connection is over.
-    Close,
-}
-
 /// Serves one accepted connection until either side ends it.
 pub(crate) async fn serve(
     stream: TcpStream,
@@ -43,7 +35,6 @@ pub(crate) async fn serve(
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.into_split();
     let mut codec = FrameCodec::server(cfg.max_frame);
-    // Empty between reads: an idle connection holds no read buffer.
     let mut buf = BytesMut::new();
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
     let (text_tx, text_rx) = oneshot::channel::<String>();
@@ -63,6 +54,13 @@ pub(crate) async fn serve(
     let mut text_tx = Some(text_tx);
     let mut has_session_frame = false;
     loop {
+        // Nothing held while waiting: an idle connection keeps no read
+        // buffer. (After each read the socket still counts as readable, so
+        // the wait below returns at once and the next read finds nothing;
+        // the room reserved for it must not outlive that.)
+        if buf.is_empty() && buf.capacity() > 0 {
+            buf = BytesMut::new();
+        }
         let ready = tokio::select! {
             // The writer finished: the core closed us (or the socket broke).
             _ = &mut done_rx => break,
@@ -86,60 +84,61 @@ pub(crate) async fn serve(
                 break;
             }
         }
-        let next = decode_all(
-            &mut codec,
-            &mut buf,
-            &events,
-            &cfg,
-            conn,
-            &mut has_session_frame,
-            &mut text_tx,
-        )
-        .await;
-        if let Next::Close = next {
-            break;
-        }
+        let decoded = decode_all(&mut codec, &mut buf, conn);
+        // Nor while the core's queue is full.
         if buf.is_empty() {
             buf = BytesMut::new();
+        }
+        has_session_frame |= !decoded.frames.is_empty();
+        let mut core_gone = false;
+        for payload in decoded.frames {
+            if events.send(Event::Frame { conn, payload }).await.is_err() {
+                core_gone = true;
+                break;
+            }
+        }
+        if let Some((command, mask)) = decoded.four_letter {
+            let text = four_letter_text(&events, &cfg, command, mask).await;
+            if let (Some(tx), Some(text)) = (text_tx.take(), text) {
+                let _ = tx.send(text);
+            }
+            break;
+        }
+        if core_gone || decoded.broken {
+            break;
         }
     }
     let _ = events.send(Event::Closed { conn }).await;
     let _ = writer.await;
 }
 
-/// Hands every complete frame in `buf` to the core, in order. Each payload
-/// is copied out, so nothing the core keeps (a node's data) holds on to
-/// the read buffer, which the next read then reuses in place.
-async fn decode_all(
-    codec: &mut FrameCodec,
-    buf: &mut BytesMut,
-    events: &mpsc::Sender<Event>,
-    cfg: &NetConfig,
-    conn: ConnId,
-    has_session_frame: &mut bool,
-    text_tx: &mut Option<oneshot::Sender<String>>,
-) -> Next {
+/// What the bytes of one read decoded into.
+#[derive(Default)]
+struct Decoded {
+    /// Complete frames, in order, each payload copied out so that nothing
+    /// the core keeps (a node's data) holds on to the read buffer.
+    frames: Vec<Bytes>,
+    /// A four-letter word (only ever before the first frame).
+    four_letter: Option<(FourLetterCommand, Option<i64>)>,
+    /// The bytes broke the protocol: close after the frames before them.
+    broken: bool,
+}
+
+/// Decodes every complete frame in `buf`, leaving a partial one there.
+fn decode_all(codec: &mut FrameCodec, buf: &mut BytesMut, conn: ConnId) -> Decoded {
+    let mut out = Decoded::default();
     loop {
         match codec.decode(buf) {
-            Ok(Some(Inbound::Frame(shared))) => {
-                *has_session_frame = true;
-                let payload = Bytes::copy_from_slice(&shared);
-                drop(shared);
-                if events.send(Event::Frame { conn, payload }).await.is_err() {
-                    return Next::Close;
-                }
-            }
+            Ok(Some(Inbound::Frame(shared))) => out.frames.push(Bytes::copy_from_slice(&shared)),
             Ok(Some(Inbound::FourLetterWord { command, mask })) => {
-                let text = four_letter_text(events, cfg, command, mask).await;
-                if let (Some(tx), Some(text)) = (text_tx.take(), text) {
-                    let _ = tx.send(text);
-                }
-                return Next::Close;
+                out.four_letter = Some((command, mask));
+                return out;
             }
-            Ok(None) => return Next::Read,
+            Ok(None) => return out,
             Err(e) => {
                 tracing::debug!(conn, error = %e, "closing connection");
-                return Next::Close;
+                out.broken = true;
+                return out;
             }
         }
     }
