@@ -171,30 +171,10 @@ impl<'a> NodeRef<'a> {
         })
     }
 
-    /// The first child, in name order, whose name sorts after `after` (the
-    /// first child of all for `None`), with its name. Lets a walk resume by
-    /// name after the tree has changed.
-    pub fn child_after(&self, after: Option<&str>) -> Option<(&'a str, NodeRef<'a>)> {
-        use std::ops::Bound;
-        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
-        let (name, &id) = self
-            .node
-            .children
-            .range::<str, _>((from, Bound::Unbounded))
-            .next()?;
-        let node = self.tree.nodes.get(id)?;
-        Some((
-            &**name,
-            NodeRef {
-                tree: self.tree,
-                node,
-            },
-        ))
-    }
-
     /// The children, in name order, whose names sort after `after` (all of
-    /// them for `None`), with their names: [`NodeRef::child_after`]
-    /// repeated, without searching again for each child.
+    /// them for `None`), with their names. Lets a walk resume by name after
+    /// the tree has changed, and go on from there without searching again
+    /// for each child.
     pub fn children_after(&self, after: Option<&str>) -> ChildrenAfter<'a> {
         use std::ops::Bound;
         let from = after.map_or(Bound::Unbounded, Bound::Excluded);

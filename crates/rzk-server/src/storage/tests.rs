@@ -125,27 +125,13 @@ impl Core for TxnCore {
     }
 }
 
-fn now() -> Now {
-    Now {
-        wall_ms: 0,
-        mono_ms: 0,
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
-    let dir = tempfile::tempdir().unwrap();
-    let (gate_tx, gate_rx) = mpsc::channel();
-    let syncs = Arc::new(Mutex::new(0));
-    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
-        inner: FsDisk,
-        gate: Arc::new(Mutex::new(gate_rx)),
-        syncs: syncs.clone(),
-    });
+/// Durability over a fresh txn log in `dir` on `disk`, forced syncs,
+/// snapshots every `snap_count` txns (randomised as ZooKeeper does).
+fn start(disk: &Arc<dyn Disk>, dir: &Path, snap_count: u32) -> (StorageConfig, Durability) {
     let cfg = StorageConfig {
-        data_dir: dir.path().to_owned(),
-        data_log_dir: dir.path().to_owned(),
-        snap_count: 100_000,
+        data_dir: dir.to_owned(),
+        data_log_dir: dir.to_owned(),
+        snap_count,
         snap_size_limit: None,
         prealloc_size: 1 << 20,
         force_sync: true,
@@ -163,7 +149,28 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
         },
     )
     .unwrap();
-    let mut d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
+    let d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
+    (cfg, d)
+}
+
+fn now() -> Now {
+    Now {
+        wall_ms: 0,
+        mono_ms: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gate_tx, gate_rx) = mpsc::channel();
+    let syncs = Arc::new(Mutex::new(0));
+    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
+        inner: FsDisk,
+        gate: Arc::new(Mutex::new(gate_rx)),
+        syncs: syncs.clone(),
+    });
+    let (_, mut d) = start(&disk, dir.path(), 100_000);
     let mut core = TxnCore::default();
 
     // The first write: its reply is held while its sync is blocked.
@@ -277,29 +284,8 @@ fn log_files(dir: &Path) -> usize {
 async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_zookeeper() {
     let dir = tempfile::tempdir().unwrap();
     let disk: Arc<dyn Disk> = Arc::new(FsDisk);
-    let cfg = StorageConfig {
-        data_dir: dir.path().to_owned(),
-        data_log_dir: dir.path().to_owned(),
-        // A snapshot is due after 6 to 10 txns.
-        snap_count: 10,
-        snap_size_limit: None,
-        prealloc_size: 1 << 20,
-        force_sync: true,
-        snap_retain_count: 3,
-        purge_interval: Duration::ZERO,
-    };
-    disk.create_dir_all(&cfg.log_dir()).unwrap();
-    disk.create_dir_all(&cfg.snap_dir()).unwrap();
-    let log = TxnLog::open(
-        disk.clone(),
-        cfg.log_dir(),
-        LogOptions {
-            prealloc_size: cfg.prealloc_size,
-            force_sync: true,
-        },
-    )
-    .unwrap();
-    let mut d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
+    // A snapshot is due after 6 to 10 txns.
+    let (cfg, mut d) = start(&disk, dir.path(), 10);
     let mut core = SnapCore::default();
     let write = |d: &mut Durability, core: &mut SnapCore| {
         let out = core.frame(1, Bytes::from_static(b"w"), now());
