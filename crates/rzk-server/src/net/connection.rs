@@ -2,13 +2,15 @@
 //! for the core task, and a writer that drains the connection's outbound
 //! queue, batching frames into one write.
 
+use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use rzk_proto::codec::{FourLetterCommand, FrameCodec, Inbound};
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use socket2::SockRef;
+use tokio::io::{AsyncWriteExt, Interest};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::codec::{Decoder, Encoder};
@@ -72,13 +74,12 @@ pub(crate) async fn serve(
         if ready.is_err() {
             break;
         }
-        buf.reserve(READ_CHUNK);
-        match rd.try_read_buf(&mut buf) {
+        match read_some(&rd, &mut buf) {
             // End of stream; a partial frame left behind is dropped with
             // the connection, as ZooKeeper drops it.
             Ok(0) => break,
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
             Err(e) => {
                 tracing::debug!(conn, %peer, error = %e, "closing connection");
                 break;
@@ -110,6 +111,40 @@ pub(crate) async fn serve(
     }
     let _ = events.send(Event::Closed { conn }).await;
     let _ = writer.await;
+}
+
+/// Reads what the socket holds, up to [`READ_CHUNK`] bytes, onto the end
+/// of `buf`; `WouldBlock` when there was nothing after all.
+///
+/// A read that fills less than the room it was given has emptied the
+/// socket, so it also clears the socket's readiness, as tokio's own
+/// `AsyncRead` does: the next wait then sleeps until more bytes come,
+/// instead of costing one more `recv` that finds nothing (at one request
+/// per round trip, that is one syscall in three on the read side). The
+/// read runs inside `try_io` so that bytes arriving after it re-arm the
+/// readiness rather than being cleared with it.
+fn read_some(rd: &OwnedReadHalf, buf: &mut BytesMut) -> std::io::Result<usize> {
+    let stream: &TcpStream = rd.as_ref();
+    let mut drained_after = 0;
+    let result = stream.try_io(Interest::READABLE, || {
+        let start = buf.len();
+        buf.resize(start + READ_CHUNK, 0);
+        let mut socket: &socket2::Socket = &SockRef::from(stream);
+        let read = socket.read(&mut buf[start..]);
+        buf.truncate(start + read.as_ref().map_or(0, |&n| n));
+        let n = read?;
+        if 0 < n && n < READ_CHUNK {
+            drained_after = n;
+            // Not an error to the caller (see below): it makes `try_io`
+            // clear the readiness it saw before the read.
+            return Err(ErrorKind::WouldBlock.into());
+        }
+        Ok(n)
+    });
+    match result {
+        Err(e) if e.kind() == ErrorKind::WouldBlock && drained_after > 0 => Ok(drained_after),
+        other => other,
+    }
 }
 
 /// What the bytes of one read decoded into.
@@ -215,4 +250,74 @@ async fn write_loop(
     }
     let _ = wr.shutdown().await;
     let _ = done.send(());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpListener;
+
+    /// Reads until `want` bytes are in `buf`, waiting as the reader does.
+    async fn read_until(rd: &OwnedReadHalf, buf: &mut BytesMut, want: usize) {
+        while buf.len() < want {
+            rd.readable().await.unwrap();
+            match read_some(rd, buf) {
+                Ok(n) => assert!(n > 0, "end of stream after {} bytes", buf.len()),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => panic!("read failed: {e}"),
+            }
+        }
+        assert_eq!(buf.len(), want);
+    }
+
+    async fn pair() -> (OwnedReadHalf, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let (rd, _wr) = server.into_split();
+        (rd, client)
+    }
+
+    #[tokio::test]
+    async fn bytes_sent_after_a_short_read_still_wake_the_reader() {
+        let deadline = Duration::from_secs(10);
+        let (rd, mut client) = pair().await;
+        let mut buf = BytesMut::new();
+        for round in 1..=50u8 {
+            // Each round is a short read that clears readiness; the next
+            // round's bytes must be seen all the same.
+            let chunk = vec![round; 100 + usize::from(round)];
+            client.write_all(&chunk).await.unwrap();
+            let want = buf.len() + chunk.len();
+            tokio::time::timeout(deadline, read_until(&rd, &mut buf, want))
+                .await
+                .expect("the reader missed bytes sent after a short read");
+            assert_eq!(&buf[want - chunk.len()..], &chunk[..]);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_message_larger_than_one_read_arrives_whole() {
+        let (rd, mut client) = pair().await;
+        let message: Vec<u8> = (0..5 * READ_CHUNK + 123).map(|i| (i % 251) as u8).collect();
+        let sender = {
+            let message = message.clone();
+            tokio::spawn(async move {
+                client.write_all(&message).await.unwrap();
+                client
+            })
+        };
+        let mut buf = BytesMut::new();
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            read_until(&rd, &mut buf, message.len()),
+        )
+        .await
+        .expect("the reader stalled inside a large message");
+        assert_eq!(&buf[..], &message[..]);
+        drop(sender.await.unwrap());
+    }
 }
