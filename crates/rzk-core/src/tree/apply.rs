@@ -29,6 +29,8 @@ pub struct Created {
     pub acl: Arc<[Acl]>,
     /// The parent's ACL (filters NodeChildrenChanged deliveries).
     pub parent_acl: Arc<[Acl]>,
+    /// The new node's metadata as stored (what its digest covers).
+    pub persisted: StatPersisted,
 }
 
 /// The result of a delete.
@@ -139,7 +141,7 @@ impl DataTree {
             pzxid: zxid,
         };
         let data_len = data.as_ref().map_or(0, |d| d.len() as i64);
-        let Some(id) = self.attach(parent_id, name, Node::new(data, acl_ref, stat)) else {
+        let Some(id) = self.attach(parent_id, name, Node::new(data, acl_ref, stat.clone())) else {
             self.acls.release(acl_ref);
             return Err(TreeError::TooManyNodes);
         };
@@ -151,6 +153,7 @@ impl DataTree {
             stat: self.stat_at(id),
             acl: self.acl_at(id),
             parent_acl: self.acl_at(parent_id),
+            persisted: stat,
         })
     }
 
