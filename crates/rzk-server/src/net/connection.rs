@@ -62,9 +62,8 @@ pub(crate) async fn serve(
     let mut has_session_frame = false;
     loop {
         // Nothing held while waiting: an idle connection keeps no read
-        // buffer. (After each read the socket still counts as readable, so
-        // the wait below returns at once and the next read finds nothing;
-        // the room reserved for it must not outlive that.)
+        // buffer. (A read that found nothing after all leaves its room
+        // reserved; it must not outlive the wait.)
         if buf.is_empty() && buf.capacity() > 0 {
             buf = BytesMut::new();
         }
@@ -125,7 +124,7 @@ pub(crate) async fn serve(
 /// socket, so it also clears the socket's readiness, as tokio's own
 /// `AsyncRead` does: the next wait then sleeps until more bytes come,
 /// instead of costing one more `recv` that finds nothing (at one request
-/// per round trip, that is one syscall in three on the read side). The
+/// per round trip, that was every second `recv`). The
 /// read runs inside `try_io` so that bytes arriving after it re-arm the
 /// readiness rather than being cleared with it.
 fn read_some(rd: &OwnedReadHalf, buf: &mut BytesMut) -> std::io::Result<usize> {

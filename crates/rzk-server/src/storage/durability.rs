@@ -33,6 +33,10 @@ const STEP_BUSY: usize = 32;
 /// pair lower at 256). Smaller steps cost little: the walk's resume is a
 /// lookup of the few open nodes.
 const STEP_IDLE: usize = 256;
+/// Nodes per step when a whole snapshot is written at once, before the
+/// server serves: nobody waits, so steps only need to be big enough that
+/// resuming costs nothing.
+const STEP_WHOLE: usize = 4096;
 /// Snapshot bytes gathered before they are handed to the writer.
 const CHUNK: usize = 1 << 20;
 /// Written chunks kept for reuse during a snapshot.
@@ -423,7 +427,7 @@ pub(crate) fn write_snapshot_now<C: Core>(
     };
     let mut sink = rzk_storage::SnapshotSink::create(disk, dir, walk.zxid())?;
     loop {
-        let done = core.snapshot_step(&mut walk, STEP_IDLE, &mut buf);
+        let done = core.snapshot_step(&mut walk, STEP_WHOLE, &mut buf);
         if done || buf.len() >= CHUNK {
             if let Err(e) = sink.write(&buf) {
                 sink.abandon();
