@@ -70,14 +70,16 @@ pub fn curator_suite(hosts: &str) {
             "{j} missing: apt-get install -y libcurator-recipes-java libzookeeper-java"
         );
     }
-    let classes = std::env::temp_dir().join(format!("rzk-curator-{}", std::process::id()));
-    std::fs::create_dir_all(&classes)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", classes.display()));
+    // Removed when the suite passes; left in /tmp they would pile up run
+    // after run.
+    let classes_dir = crate::TempDir::new("curator-classes")
+        .unwrap_or_else(|e| panic!("cannot create a directory for the classes: {e}"));
+    let classes = classes_dir.path();
     run_ok(
         Command::new("javac")
             .arg("-nowarn")
             .arg("-d")
-            .arg(&classes)
+            .arg(classes)
             .arg("-cp")
             .arg(cp.join(":"))
             .arg(compat_dir().join("CuratorSuite.java")),
@@ -92,5 +94,4 @@ pub fn curator_suite(hosts: &str) {
             .arg(hosts),
         "Curator suite",
     );
-    let _ = std::fs::remove_dir_all(&classes);
 }

@@ -40,7 +40,9 @@ fn classpath() -> String {
         }
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/curator");
         let srcs = [dir.join("CuratorRecipes.java")];
-        let out = std::env::temp_dir().join(format!("rzk-curator-{}", std::process::id()));
+        // Under the target directory, so the classes go when the build does
+        // and never pile up in the machine's /tmp.
+        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("curator-recipes");
         std::fs::create_dir_all(&out).unwrap();
         let jars = JARS.join(":");
         let status = std::process::Command::new("javac")
