@@ -186,6 +186,23 @@ fn data_extent_covers_every_non_zero_byte(disk: &dyn Disk, root: &Path) {
     );
 }
 
+fn write_behind_changes_no_content(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "behind");
+    let path = dir.join("snap");
+    let mut f = disk.create(&path).unwrap();
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    f.write_at(0, &bytes[..200_000]).unwrap();
+    f.write_behind(0, 200_000).unwrap();
+    f.write_at(200_000, &bytes[200_000..]).unwrap();
+    f.write_behind(200_000, 100_000).unwrap();
+    // A range past the end and an empty one are no errors.
+    f.write_behind(300_000, 1 << 20).unwrap();
+    f.write_behind(0, 0).unwrap();
+    f.sync().unwrap();
+    assert_eq!(f.file_len().unwrap(), 300_000);
+    assert_eq!(disk.read(&path).unwrap(), bytes);
+}
+
 /// Runs every check above against one implementation.
 macro_rules! suite {
     ($($check:ident),* $(,)?) => {
@@ -220,6 +237,7 @@ suite!(
     remove_unlinks,
     missing_things_are_not_found,
     data_extent_covers_every_non_zero_byte,
+    write_behind_changes_no_content,
 );
 
 /// The reason `data_extent` exists: on a file system with holes (ext4,

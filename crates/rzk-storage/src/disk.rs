@@ -26,6 +26,22 @@ pub trait DiskFile: Send + Debug {
     fn set_len(&mut self, len: u64) -> io::Result<()>;
     /// The file's current length.
     fn file_len(&self) -> io::Result<u64>;
+    /// Hands the written bytes `[offset, offset + len)` to the device now,
+    /// without waiting for them, and returns once the device has taken the
+    /// range handed to it by the previous call. Durability is unchanged:
+    /// only [`DiskFile::sync`] makes bytes durable, and this issues no
+    /// cache flush.
+    ///
+    /// Why: a large file written without it reaches the device in one burst
+    /// at `sync`, and another file's `sync` (the txn log's, which every
+    /// acknowledged write waits for) queues behind the whole burst. Called
+    /// every few hundred KiB, it keeps at most two such pieces in flight and
+    /// paces the writer to the device. A disk with no such notion (the
+    /// fake) does nothing.
+    fn write_behind(&mut self, offset: u64, len: u64) -> io::Result<()> {
+        let _ = (offset, len);
+        Ok(())
+    }
 }
 
 /// A directory tree storage reads and writes. Paths are absolute or
@@ -94,6 +110,8 @@ pub struct FsDisk;
 struct FsFile {
     file: File,
     path: PathBuf,
+    /// The range the last [`DiskFile::write_behind`] handed to the device.
+    behind: Option<(u64, u64)>,
 }
 
 impl DiskFile for FsFile {
@@ -114,6 +132,14 @@ impl DiskFile for FsFile {
             .metadata()
             .map(|m| m.len())
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))
+    }
+
+    fn write_behind(&mut self, offset: u64, len: u64) -> io::Result<()> {
+        crate::writeback::start(&self.file, offset, len)?;
+        if let Some((off, n)) = self.behind.replace((offset, len)) {
+            crate::writeback::wait(&self.file, off, n)?;
+        }
+        Ok(())
     }
 }
 
@@ -189,6 +215,7 @@ impl Disk for FsDisk {
         Ok(Box::new(FsFile {
             file,
             path: path.to_owned(),
+            behind: None,
         }))
     }
 
@@ -197,6 +224,7 @@ impl Disk for FsDisk {
         Ok(Box::new(FsFile {
             file,
             path: path.to_owned(),
+            behind: None,
         }))
     }
 

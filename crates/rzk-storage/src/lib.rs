@@ -22,6 +22,7 @@ mod snapfile_error;
 pub mod txnlog;
 #[cfg(test)]
 mod txnlog_testing;
+mod writeback;
 
 #[cfg(test)]
 mod conformance;

@@ -58,6 +58,8 @@ pub struct SimStats {
     pub set_lens: u64,
     /// `DiskFile::sync` calls.
     pub syncs: u64,
+    /// `DiskFile::write_behind` calls (which change nothing a crash keeps).
+    pub write_behinds: u64,
     /// `Disk::sync_dir` calls.
     pub dir_syncs: u64,
 }
@@ -459,6 +461,21 @@ impl DiskFile for SimFile {
     fn file_len(&self) -> io::Result<u64> {
         let mut s = self.lock();
         Ok(s.inode_mut(self.inode)?.current.len())
+    }
+
+    /// Counted, and failed once the power is gone, but otherwise nothing:
+    /// handing bytes to a device without a flush makes none of them
+    /// durable, so a crash may still lose or tear them.
+    fn write_behind(&mut self, _offset: u64, _len: u64) -> io::Result<()> {
+        let mut s = self.lock();
+        if s.power_left == Some(0) {
+            return Err(io::Error::other(format!(
+                "{}: SimDisk power cut",
+                self.path.display()
+            )));
+        }
+        s.stats.write_behinds += 1;
+        Ok(())
     }
 }
 

@@ -248,13 +248,16 @@ fn stats_count_the_expensive_calls() {
             writes: 2,
             set_lens: 0,
             syncs: 1,
+            write_behinds: 0,
             dir_syncs: 1
         }
     );
     f.set_len(10).unwrap();
     f.sync().unwrap();
+    f.write_behind(0, 10).unwrap();
     assert_eq!(disk.stats().set_lens, 1);
     assert_eq!(disk.stats().syncs, 2);
+    assert_eq!(disk.stats().write_behinds, 1);
 }
 
 #[test]

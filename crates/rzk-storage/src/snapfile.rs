@@ -34,15 +34,21 @@ pub const MAX_SNAPSHOT_CANDIDATES: usize = 100;
 /// node by node, and a write per node would cost a system call each.
 const SINK_BUFFER: usize = 64 * 1024;
 
-/// A snapshot's file is synced every this many bytes while it is written.
+/// A snapshot's file is handed to the device every this many bytes while
+/// it is written ([`DiskFile::write_behind`]), and synced once at the end.
 /// Why: the kernel starts writeback only when a large share of memory is
-/// dirty, so without it a 1M-znode snapshot (~200 MB) would reach the disk
+/// dirty, so a 1M-znode snapshot (~200 MB) would otherwise reach the disk
 /// in one burst at the final sync, and the txn log's fdatasync — which
 /// every acknowledged write waits for — would queue behind it. Syncing in
-/// steps bounds what the log can be stuck behind. The step is not tuned
-/// finely: on this project's test machine 1 MiB made write latency during
-/// a snapshot worse and 32 MiB made no measurable difference.
-pub const SYNC_EVERY: u64 = 8 << 20;
+/// steps instead (8 MiB at a time, as rzk did before) still put a step's
+/// worth of writes and a cache flush in front of the log's syncs. Handed
+/// over in 1 MiB pieces with no flush of their own, the snapshot's bytes
+/// trickle out at the device's pace and the log's own flushes make them
+/// durable as it goes. Measured on this project's test machine, 5,000
+/// creates/s while a 1M-znode snapshot was written, three runs each: the
+/// slowest log fdatasync was 58, 13 and 281 ms with 8 MiB syncs, 5.9, 6.3
+/// and 7.2 ms with write-behind.
+pub const WRITE_BEHIND: u64 = 1 << 20;
 
 /// The temporary name a snapshot at `zxid` is written under.
 pub fn tmp_snapshot_name(zxid: i64) -> String {
@@ -68,8 +74,9 @@ pub struct SnapshotSink {
     buf: Vec<u8>,
     /// Bytes already handed to the file (the offset of `buf[0]`).
     flushed: u64,
-    /// Bytes of the file known synced (see [`SYNC_EVERY`]).
-    synced: u64,
+    /// Bytes of the file already handed to the device (see
+    /// [`WRITE_BEHIND`]).
+    behind: u64,
     /// The last bytes of the stream so far (at most [`CHECKED_TAIL`]'s
     /// length), to check the seal before installing.
     tail: Vec<u8>,
@@ -100,7 +107,7 @@ impl SnapshotSink {
             file: Some(file),
             buf: Vec::with_capacity(SINK_BUFFER),
             flushed: 0,
-            synced: 0,
+            behind: 0,
             tail: Vec::with_capacity(CHECKED_TAIL.len()),
             done: false,
         })
@@ -209,9 +216,10 @@ impl SnapshotSink {
         file.write_at(self.flushed, bytes)
             .map_err(SnapError::io("write", &self.tmp))?;
         self.flushed += bytes.len() as u64;
-        if self.flushed - self.synced >= SYNC_EVERY {
-            file.sync().map_err(SnapError::io("sync", &self.tmp))?;
-            self.synced = self.flushed;
+        if self.flushed - self.behind >= WRITE_BEHIND {
+            file.write_behind(self.behind, self.flushed - self.behind)
+                .map_err(SnapError::io("write-behind", &self.tmp))?;
+            self.behind = self.flushed;
         }
         Ok(())
     }

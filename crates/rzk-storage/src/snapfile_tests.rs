@@ -100,6 +100,35 @@ fn a_finished_sink_installs_the_exact_bytes_under_the_snapshot_name() {
 }
 
 #[test]
+fn a_large_snapshot_goes_to_the_device_in_pieces_and_is_synced_once() {
+    let sim = crate::SimDisk::new();
+    let dir = Path::new("/srv/zk/version-2");
+    sim.create_dir_all(dir).unwrap();
+    let bytes = snapshot(100, 40_000).encode(); // ~4 MiB
+    let before = sim.stats();
+    let mut sink = SnapshotSink::create(Arc::new(sim.clone()), dir, 0x64).unwrap();
+    let tmp = sink.tmp_path().to_path_buf();
+    for piece in bytes.chunks(10_000) {
+        sink.write(piece).unwrap();
+    }
+    let during = sim.stats();
+    // One hand-over per WRITE_BEHIND bytes written through, and no sync:
+    // each sync would be a cache flush the txn log's syncs wait behind.
+    assert_eq!(
+        during.write_behinds - before.write_behinds,
+        sink.len() / WRITE_BEHIND,
+        "{during:?}"
+    );
+    assert_eq!(during.syncs, before.syncs, "{during:?}");
+    // Handing bytes over made none of them durable.
+    assert_eq!(sim.synced_len(&tmp).unwrap_or(0), 0);
+    let path = sink.finish().unwrap();
+    assert_eq!(sim.stats().syncs - before.syncs, 1);
+    assert_eq!(sim.synced_len(&path), Some(bytes.len() as u64));
+    assert_eq!(sim.read(&path).unwrap(), &bytes[..]);
+}
+
+#[test]
 fn the_tail_is_checked_however_the_last_bytes_arrive() {
     let d = tempfile::tempdir().unwrap();
     let bytes = snapshot(1, 1).encode();

@@ -49,6 +49,9 @@ impl DiskFile for GatedFile {
     fn file_len(&self) -> std::io::Result<u64> {
         self.inner.file_len()
     }
+    fn write_behind(&mut self, offset: u64, len: u64) -> std::io::Result<()> {
+        self.inner.write_behind(offset, len)
+    }
 }
 
 impl Disk for GatedDisk {
