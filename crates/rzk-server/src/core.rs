@@ -41,7 +41,9 @@ pub trait Core: Send + 'static {
     }
 
     /// Starts a snapshot of the current state, appending its first bytes
-    /// to `out`; `None` if this core has nothing to snapshot.
+    /// to `out`; `None` if this core has nothing to snapshot. The walk is
+    /// unsealed ([`SnapshotWalk::begin_unsealed`]): the thread that writes
+    /// the file computes its checksum, not the core task.
     fn begin_snapshot(&mut self, _out: &mut BytesMut) -> Option<SnapshotWalk> {
         None
     }

@@ -80,7 +80,9 @@ pub(crate) async fn run<C: Core>(
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let result = loop {
-        let snapshotting = durability.as_ref().is_some_and(Durability::snapshotting);
+        let snapshotting = durability
+            .as_mut()
+            .is_some_and(Durability::snapshot_can_step);
         let wake = tokio::select! {
             // Durability reports first (they release replies), then events:
             // a tick never jumps ahead of bytes already read.
@@ -146,7 +148,7 @@ pub(crate) async fn run<C: Core>(
         // Under load the idle branch rarely runs: a small step after every
         // event keeps a snapshot moving without stalling requests.
         if let Some(d) = durability.as_mut() {
-            if d.snapshotting() {
+            if d.snapshot_can_step() {
                 d.snapshot_step(&mut core, true);
             }
         }

@@ -101,7 +101,7 @@ impl Core for StandaloneCore {
     }
 
     fn begin_snapshot(&mut self, out: &mut BytesMut) -> Option<SnapshotWalk> {
-        Some(self.core.begin_snapshot(out))
+        Some(self.core.begin_unsealed_snapshot(out))
     }
 
     fn snapshot_step(

@@ -40,8 +40,8 @@
 
 use bytes::BytesMut;
 use rzk_proto::disk::{
-    AclCacheEntry, FileHeader, SessionEntry, SnapNodeRef, SnapshotTail, SnapshotWriter, TreeHead,
-    ZxidDigest,
+    AclCacheEntry, FileHeader, SessionEntry, SnapNodeRef, SnapshotSealer, SnapshotTail, TreeHead,
+    UnsealedSnapshotWriter, ZxidDigest,
 };
 
 use crate::tree::{ChildrenAfter, DataTree, NodeRef, OPEN_ACL_REF};
@@ -58,8 +58,13 @@ struct Frame {
 #[derive(Debug, Clone)]
 pub struct SnapshotWalk {
     zxid: i64,
-    /// `None` once the tail is written.
-    writer: Option<SnapshotWriter>,
+    /// `None` once the terminator is written.
+    writer: Option<UnsealedSnapshotWriter>,
+    /// The checksum, when the walk seals the file itself (`None` for an
+    /// unsealed walk, or once sealed).
+    sealer: Option<SnapshotSealer>,
+    /// An unsealed walk's tail, from its end until taken.
+    tail: Option<SnapshotTail>,
     /// ACL numbers in the file's ACL section, ascending.
     written_acls: Vec<i64>,
     root_done: bool,
@@ -74,8 +79,28 @@ pub struct SnapshotWalk {
 impl SnapshotWalk {
     /// Starts a snapshot of `tree` whose last applied zxid is `zxid`, with
     /// the live `sessions` (id, timeout): appends the file header, the
-    /// sessions and the ACL cache to `out`.
+    /// sessions and the ACL cache to `out`. The walk appends the whole
+    /// file, seals included.
     pub fn begin(tree: &DataTree, sessions: &[(i64, i32)], zxid: i64, out: &mut BytesMut) -> Self {
+        let start = out.len();
+        let mut walk = Self::begin_unsealed(tree, sessions, zxid, out);
+        let mut sealer = SnapshotSealer::default();
+        sealer.update(&out[start..]);
+        walk.sealer = Some(sealer);
+        walk
+    }
+
+    /// [`SnapshotWalk::begin`] for a walk that appends every byte of the
+    /// file but the seals: whoever writes the bytes out feeds each of them
+    /// to a [`SnapshotSealer`] and, once [`SnapshotWalk::step`] returns
+    /// true, appends [`SnapshotSealer::seal`] of [`SnapshotWalk::take_tail`].
+    /// The checksum is then off the thread that owns the tree.
+    pub fn begin_unsealed(
+        tree: &DataTree,
+        sessions: &[(i64, i32)],
+        zxid: i64,
+        out: &mut BytesMut,
+    ) -> Self {
         let acl_cache: Vec<AclCacheEntry> = tree
             .acl_cache()
             .entries()
@@ -95,10 +120,12 @@ impl SnapshotWalk {
                 .collect(),
             acl_cache,
         };
-        let writer = SnapshotWriter::begin(&FileHeader::snapshot(), &head, out);
+        let writer = UnsealedSnapshotWriter::begin(&FileHeader::snapshot(), &head, out);
         Self {
             zxid,
             writer: Some(writer),
+            sealer: None,
+            tail: None,
             written_acls,
             root_done: false,
             path: String::new(),
@@ -130,7 +157,8 @@ impl SnapshotWalk {
     /// appends the terminator, the seal, and — if `digest` is given — the
     /// digest block `(last_zxid, digest)` and its seal (what ZooKeeper 3.8
     /// writes), and returns true; every later call appends nothing and
-    /// returns true.
+    /// returns true. An unsealed walk appends the terminator only and
+    /// keeps that tail for [`SnapshotWalk::take_tail`].
     ///
     /// `last_zxid` is the last zxid applied to `tree` and `digest` the tree
     /// digest now (`None` when digests are disabled: ZooKeeper then writes
@@ -150,6 +178,7 @@ impl SnapshotWalk {
             // Unreachable: the root is never deleted.
             return false;
         };
+        let start = out.len();
         let budget = budget.max(1);
         let mut visited = 0;
         if !self.root_done {
@@ -215,6 +244,9 @@ impl SnapshotWalk {
             f.last = last.into_owned();
         }
         if !self.frames.is_empty() {
+            if let Some(sealer) = self.sealer.as_mut() {
+                sealer.update(&out[start..]);
+            }
             return false;
         }
         if let Some(writer) = self.writer.take() {
@@ -222,10 +254,24 @@ impl SnapshotWalk {
                 digest: digest.map(|d| ZxidDigest::new(last_zxid, d)),
                 last_processed_zxid: None,
             };
-            writer.finish(&tail, out);
+            writer.finish(out);
+            match self.sealer.take() {
+                Some(mut sealer) => {
+                    sealer.update(&out[start..]);
+                    sealer.seal(&tail, out);
+                }
+                None => self.tail = Some(tail),
+            }
             self.end_zxid = Some(last_zxid);
         }
         true
+    }
+
+    /// An unsealed walk's tail, once it is done: what its writer seals the
+    /// file with. `None` before the end, after the first call, and for a
+    /// walk that sealed the file itself.
+    pub fn take_tail(&mut self) -> Option<SnapshotTail> {
+        self.tail.take()
     }
 
     /// Once the walk is done, the last zxid applied when it finished. The
@@ -279,7 +325,7 @@ fn file_acl_ref(r: i64, written: &[i64], tree: &DataTree) -> i64 {
 
 /// Writes one node, borrowing its parts from the tree.
 fn write_node(
-    writer: &mut SnapshotWriter,
+    writer: &mut UnsealedSnapshotWriter,
     path: &str,
     node: NodeRef<'_>,
     acl_ref: i64,

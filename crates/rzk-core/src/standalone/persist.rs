@@ -68,6 +68,13 @@ impl Standalone {
         SnapshotWalk::begin(self.engine.tree(), &sessions, self.last_zxid(), out)
     }
 
+    /// [`Standalone::begin_snapshot`] for a walk that leaves the seals to
+    /// whoever writes the file (see [`SnapshotWalk::begin_unsealed`]).
+    pub fn begin_unsealed_snapshot(&self, out: &mut BytesMut) -> SnapshotWalk {
+        let sessions = self.sessions.snapshot_sessions();
+        SnapshotWalk::begin_unsealed(self.engine.tree(), &sessions, self.last_zxid(), out)
+    }
+
     /// Appends up to `budget` more nodes to `out`; when the walk is
     /// complete appends the terminator, seal, the digest block (the tree
     /// digest at this moment and the last applied zxid; none when digests

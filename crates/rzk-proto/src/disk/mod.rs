@@ -31,7 +31,7 @@ pub use seal::{has_checked_tail, CHECKED_TAIL, SEAL_LEN};
 pub use snapbody::{SnapBody, SnapBodyReader, SnapBodyWriter, SNAP_SIGNATURE};
 pub use snapshot::{DigestValue, Snapshot, SnapshotTail, ZxidDigest, DIGEST_VERSION};
 pub use snapshot_reader::SnapshotReader;
-pub use snapshot_writer::SnapshotWriter;
+pub use snapshot_writer::{SnapshotSealer, SnapshotWriter, UnsealedSnapshotWriter};
 pub use tree::{
     write_terminator, AclCacheEntry, DataTreeImage, SessionEntry, SnapNode, SnapNodeRef, TreeHead,
     OPEN_ACL_UNSAFE_REF, ROOT_PATH, TERMINATOR_PATH,

@@ -10,6 +10,7 @@ use crate::disk::header::{FILE_HEADER_LEN, SNAP_MAGIC, TXNLOG_MAGIC};
 use crate::disk::seal::{has_checked_tail, CHECKED_TAIL, SEAL_LEN};
 use crate::disk::strategies;
 use crate::disk::tree::{AclCacheEntry, SessionEntry, SnapNode, TreeHead, OPEN_ACL_UNSAFE_REF};
+use crate::disk::{SnapshotSealer, UnsealedSnapshotWriter};
 use crate::jute::DecodeErrorKind;
 
 fn node(path: &str, data: Option<&'static [u8]>, acl_ref: i64) -> SnapNode {
@@ -275,6 +276,37 @@ fn the_writer_can_be_drained_between_pieces() {
     w.finish(&s.tail, &mut out);
     file.extend_from_slice(&out.split());
     assert_eq!(file, s.encode());
+}
+
+#[test]
+fn unsealed_bytes_sealed_apart_are_the_sealed_file() {
+    for tail in [
+        SnapshotTail::default(),
+        full_tail(),
+        SnapshotTail {
+            digest: Some(ZxidDigest::new(7, -1)),
+            last_processed_zxid: None,
+        },
+    ] {
+        let s = snapshot(tail.clone());
+        let mut out = BytesMut::new();
+        let mut w = UnsealedSnapshotWriter::begin(&s.header, &s.tree.head, &mut out);
+        for n in &s.tree.nodes {
+            w.node_ref(n.borrowed(), &mut out);
+        }
+        w.finish(&mut out);
+        let body = out.split();
+        // The sealer sees the bytes in pieces that cut through records.
+        let mut sealer = SnapshotSealer::default();
+        for piece in body.chunks(7) {
+            sealer.update(piece);
+        }
+        sealer.seal(&tail, &mut out);
+        let mut file = body.to_vec();
+        file.extend_from_slice(&out);
+        assert_eq!(file, s.encode(), "{tail:?}");
+        assert_eq!(Snapshot::decode(Bytes::from(file)).unwrap(), s);
+    }
 }
 
 #[test]

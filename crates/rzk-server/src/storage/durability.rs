@@ -39,8 +39,16 @@ const STEP_IDLE: usize = 256;
 const STEP_WHOLE: usize = 4096;
 /// Snapshot bytes gathered before they are handed to the writer.
 const CHUNK: usize = 1 << 20;
-/// Written chunks kept for reuse during a snapshot.
-const SPARE_CHUNKS: usize = 2;
+/// Chunks handed to the snapshot thread and not yet given back, at most.
+/// When the writer is this far behind, the walk waits for it (requests
+/// are served meanwhile). Why: a walk that outruns the disk needs a fresh
+/// buffer for every chunk — memory the kernel must zero page by page on
+/// the core task, which in 8×16 durable creates was a third of the walk's
+/// cost — and would queue the whole snapshot in memory.
+const CHUNKS_OUT: usize = 4;
+/// Written chunks kept for reuse during a snapshot: with [`CHUNKS_OUT`]
+/// out, as many come back.
+const SPARE_CHUNKS: usize = CHUNKS_OUT;
 /// Room past [`CHUNK`] for the step that crosses it (a step's nodes are
 /// small, but one node's data may reach `jute.maxbuffer`; the buffer then
 /// grows once).
@@ -89,7 +97,10 @@ pub(crate) struct Durability {
     walk: Option<SnapshotWalk>,
     snap_buf: BytesMut,
     /// Chunks the snapshot thread has written, for reuse.
-    recycled: mpsc::Receiver<Bytes>,
+    recycled: tokio_mpsc::UnboundedReceiver<Bytes>,
+    /// Chunks sent to the snapshot thread and not yet back (see
+    /// [`CHUNKS_OUT`]).
+    chunks_out: usize,
     /// Empty chunk buffers, at most [`SPARE_CHUNKS`].
     spare: Vec<BytesMut>,
     snapshot_in_flight: bool,
@@ -128,7 +139,7 @@ impl Durability {
         }
         let (snap_tx, snap_rx) = mpsc::channel();
         let (done_tx, snap_done) = tokio_mpsc::unbounded_channel();
-        let (recycle_tx, recycled) = mpsc::channel();
+        let (recycle_tx, recycled) = tokio_mpsc::unbounded_channel();
         {
             let (disk, dir) = (disk.clone(), cfg.snap_dir());
             let reports = snapshot_thread::Reports {
@@ -163,6 +174,7 @@ impl Durability {
             walk: None,
             snap_buf: BytesMut::new(),
             recycled,
+            chunks_out: 0,
             spare: Vec::new(),
             snapshot_in_flight: false,
             snap_count: u64::from(cfg.snap_count.max(2)),
@@ -280,29 +292,53 @@ impl Durability {
     /// new one is fresh memory the kernel must zero page by page; both
     /// cost the core task time it owes requests.
     fn chunk_buffer(&mut self) -> BytesMut {
-        while let Ok(written) = self.recycled.try_recv() {
-            if let Ok(mut buf) = written.try_into_mut() {
-                if buf.capacity() >= CHUNK && self.spare.len() < SPARE_CHUNKS {
-                    buf.clear();
-                    self.spare.push(buf);
-                }
-            }
-        }
+        self.take_back_chunks();
         self.spare
             .pop()
             .unwrap_or_else(|| BytesMut::with_capacity(CHUNK + CHUNK_SLACK))
     }
 
+    /// Collects the chunks the snapshot thread has written since the last
+    /// call, keeping up to [`SPARE_CHUNKS`] of their buffers.
+    fn take_back_chunks(&mut self) {
+        while let Ok(written) = self.recycled.try_recv() {
+            self.take_back(written);
+        }
+    }
+
+    fn take_back(&mut self, written: Bytes) {
+        self.chunks_out = self.chunks_out.saturating_sub(1);
+        if let Ok(mut buf) = written.try_into_mut() {
+            if buf.capacity() >= CHUNK && self.spare.len() < SPARE_CHUNKS {
+                buf.clear();
+                self.spare.push(buf);
+            }
+        }
+    }
+
     /// Between snapshots no chunk buffer is kept.
     fn drop_chunk_buffers(&mut self) {
         while self.recycled.try_recv().is_ok() {}
+        self.chunks_out = 0;
         self.spare = Vec::new();
     }
 
-    /// Whether a snapshot walk is under way (the core task then calls
-    /// [`Durability::snapshot_step`] between events).
+    /// Whether a snapshot walk is under way.
+    #[cfg(test)]
     pub(crate) fn snapshotting(&self) -> bool {
         self.walk.is_some()
+    }
+
+    /// Whether a step would make progress now: a walk is under way and
+    /// the snapshot thread is less than [`CHUNKS_OUT`] chunks behind. When
+    /// it is not, [`Durability::progress`] completes as soon as the writer
+    /// gives a chunk back.
+    pub(crate) fn snapshot_can_step(&mut self) -> bool {
+        if self.walk.is_none() {
+            return false;
+        }
+        self.take_back_chunks();
+        self.chunks_out < CHUNKS_OUT
     }
 
     /// Whether a snapshot is being walked or written.
@@ -311,8 +347,18 @@ impl Durability {
         self.walk.is_some() || self.snapshot_in_flight
     }
 
-    /// Serializes the next few nodes of the snapshot being taken.
+    /// Nodes the walk under way has serialized.
+    #[cfg(test)]
+    pub(crate) fn snapshot_nodes_walked(&self) -> Option<u64> {
+        self.walk.as_ref().map(SnapshotWalk::nodes_written)
+    }
+
+    /// Serializes the next few nodes of the snapshot being taken, unless
+    /// the snapshot thread is [`CHUNKS_OUT`] chunks behind.
     pub(crate) fn snapshot_step<C: Core>(&mut self, core: &mut C, busy: bool) {
+        if !self.snapshot_can_step() {
+            return;
+        }
         let Some(walk) = self.walk.as_mut() else {
             return;
         };
@@ -326,24 +372,33 @@ impl Durability {
             };
             let chunk = std::mem::replace(&mut self.snap_buf, next).freeze();
             if let Some(tx) = &self.snap {
-                let _ = tx.send(SnapCmd::Chunk(chunk));
+                if tx.send(SnapCmd::Chunk(chunk)).is_ok() {
+                    self.chunks_out += 1;
+                }
             }
         }
         if done {
-            self.walk = None;
+            let tail = self.walk.take().and_then(|mut w| w.take_tail());
             self.snapshot_in_flight = true;
             if let Some(tx) = &self.snap {
                 let _ = tx.send(SnapCmd::Finish {
                     contains: core.last_zxid(),
+                    tail,
                 });
             }
         }
     }
 
-    /// Completes when the log thread reports progress (or failure), or a
-    /// snapshot ends; returns the outputs now free to leave.
+    /// Completes when the log thread reports progress (or failure), a
+    /// snapshot ends, or a snapshot walk that waited for its writer may go
+    /// on; returns the outputs now free to leave.
     pub(crate) async fn progress(&mut self) -> Result<Vec<Output>, LogFailed> {
+        let writer_behind = self.walk.is_some() && self.chunks_out >= CHUNKS_OUT;
         tokio::select! {
+            Some(written) = self.recycled.recv(), if writer_behind => {
+                self.take_back(written);
+                Ok(Vec::new())
+            }
             changed = self.reports.changed() => {
                 if changed.is_err() {
                     return Err(LogFailed("the log thread has stopped".into()));
@@ -371,6 +426,9 @@ impl Durability {
                         tracing::error!("the snapshot thread has stopped; no more snapshots will be taken");
                         self.snap_done = None;
                         self.snap = None;
+                        // Its chunks will never come back: a walk waiting
+                        // for them would wait forever.
+                        self.walk = None;
                     }
                 }
                 Ok(Vec::new())
@@ -425,7 +483,8 @@ pub(crate) fn write_snapshot_now<C: Core>(
     let Some(mut walk) = core.begin_snapshot(&mut buf) else {
         return Ok(None);
     };
-    let mut sink = rzk_storage::SnapshotSink::create(disk, dir, walk.zxid())?;
+    let mut sink =
+        snapshot_thread::Sealed::new(rzk_storage::SnapshotSink::create(disk, dir, walk.zxid())?);
     loop {
         let done = core.snapshot_step(&mut walk, STEP_WHOLE, &mut buf);
         if done || buf.len() >= CHUNK {
@@ -436,7 +495,7 @@ pub(crate) fn write_snapshot_now<C: Core>(
             buf.clear();
         }
         if done {
-            return sink.finish().map(Some);
+            return sink.finish(walk.take_tail().as_ref()).map(Some);
         }
     }
 }

@@ -11,7 +11,8 @@
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use rzk_proto::disk::{SnapshotSealer, SnapshotTail};
 use rzk_storage::{Disk, SnapshotSink};
 use tokio::sync::mpsc as tokio_mpsc;
 
@@ -25,12 +26,15 @@ pub(crate) enum SnapCmd {
         /// The zxid in the file name.
         zxid: i64,
     },
-    /// The next bytes of the snapshot.
+    /// The next bytes of the snapshot (unsealed: this thread sums them).
     Chunk(Bytes),
     /// The snapshot is complete; it may hold txns up to `contains`.
     Finish {
         /// The last zxid applied when the walk ended.
         contains: i64,
+        /// What the file is sealed with after the bytes sent; `None` if
+        /// the walk sealed it itself.
+        tail: Option<SnapshotTail>,
     },
 }
 
@@ -48,8 +52,9 @@ pub(crate) enum SnapDone {
 pub(crate) struct Reports {
     /// How each snapshot ended.
     pub(crate) done: tokio_mpsc::UnboundedSender<SnapDone>,
-    /// Each chunk once written, so its buffer can be used again.
-    pub(crate) recycle: mpsc::Sender<Bytes>,
+    /// Each chunk once written, so its buffer can be used again (and the
+    /// core task knows the writer has caught up by one chunk).
+    pub(crate) recycle: tokio_mpsc::UnboundedSender<Bytes>,
 }
 
 /// Runs until the core task drops its sender.
@@ -61,7 +66,7 @@ pub(crate) fn run(
     reports: Reports,
 ) {
     let Reports { done, recycle } = reports;
-    let mut sink: Option<SnapshotSink> = None;
+    let mut sink: Option<Sealed> = None;
     let mut failed: Option<String> = None;
     while let Ok(cmd) = commands.recv() {
         match cmd {
@@ -71,7 +76,7 @@ pub(crate) fn run(
                 }
                 failed = None;
                 match SnapshotSink::create(disk.clone(), &dir, zxid) {
-                    Ok(s) => sink = Some(s),
+                    Ok(s) => sink = Some(Sealed::new(s)),
                     Err(e) => failed = Some(e.to_string()),
                 }
             }
@@ -87,13 +92,13 @@ pub(crate) fn run(
                 // The core task may have stopped taking them back.
                 let _ = recycle.send(bytes);
             }
-            SnapCmd::Finish { contains } => {
+            SnapCmd::Finish { contains, tail } => {
                 let outcome = match (sink.take(), failed.take()) {
                     (_, Some(why)) => SnapDone::Failed(why),
                     (None, None) => SnapDone::Failed("no snapshot was begun".into()),
                     (Some(s), None) => {
                         if durable.wait_for(contains) {
-                            match s.finish() {
+                            match s.finish(tail.as_ref()) {
                                 Ok(path) => SnapDone::Written(path),
                                 Err(e) => SnapDone::Failed(e.to_string()),
                             }
@@ -111,5 +116,45 @@ pub(crate) fn run(
     }
     if let Some(s) = sink.take() {
         s.abandon();
+    }
+}
+
+/// A snapshot file being written from a walk: sums every byte on its way
+/// to the file and, for an unsealed walk, appends the seals at the end.
+#[derive(Debug)]
+pub(crate) struct Sealed {
+    sink: SnapshotSink,
+    sealer: SnapshotSealer,
+}
+
+impl Sealed {
+    pub(crate) fn new(sink: SnapshotSink) -> Self {
+        Self {
+            sink,
+            sealer: SnapshotSealer::default(),
+        }
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), rzk_storage::SnapError> {
+        self.sealer.update(bytes);
+        self.sink.write(bytes)
+    }
+
+    /// Seals the file with `tail` (`None`: the walk already did) and
+    /// publishes it ([`SnapshotSink::finish`]).
+    pub(crate) fn finish(
+        mut self,
+        tail: Option<&SnapshotTail>,
+    ) -> Result<PathBuf, rzk_storage::SnapError> {
+        if let Some(tail) = tail {
+            let mut seals = BytesMut::new();
+            self.sealer.seal(tail, &mut seals);
+            self.sink.write(&seals)?;
+        }
+        self.sink.finish()
+    }
+
+    pub(crate) fn abandon(self) {
+        self.sink.abandon();
     }
 }

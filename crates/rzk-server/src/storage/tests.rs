@@ -258,7 +258,12 @@ impl Core for SnapCore {
         self.txns.last_zxid()
     }
     fn begin_snapshot(&mut self, out: &mut BytesMut) -> Option<SnapshotWalk> {
-        Some(SnapshotWalk::begin(&self.tree, &[], self.txns.zxid, out))
+        Some(SnapshotWalk::begin_unsealed(
+            &self.tree,
+            &[],
+            self.txns.zxid,
+            out,
+        ))
     }
     fn snapshot_step(
         &mut self,
@@ -335,6 +340,152 @@ async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_
         !d.snapshotting(),
         "a postponed snapshot started as soon as the last one ended"
     );
+    tokio::task::spawn_blocking(move || d.shutdown())
+        .await
+        .unwrap();
+}
+
+/// A disk whose snapshot files take no write until the test drops the
+/// gate's sender: a snapshot writer stuck behind a slow disk.
+#[derive(Debug)]
+struct SlowSnapshotDisk {
+    inner: FsDisk,
+    gate: Arc<Mutex<mpsc::Receiver<()>>>,
+}
+
+#[derive(Debug)]
+struct SlowSnapshotFile {
+    inner: Box<dyn DiskFile>,
+    gate: Option<Arc<Mutex<mpsc::Receiver<()>>>>,
+}
+
+impl DiskFile for SlowSnapshotFile {
+    fn write_at(&mut self, offset: u64, buf: &[u8]) -> std::io::Result<()> {
+        if let Some(gate) = &self.gate {
+            // Returns at once when the sender is gone.
+            let _ = gate.lock().unwrap().recv_timeout(Duration::from_secs(30));
+        }
+        self.inner.write_at(offset, buf)
+    }
+    fn sync(&mut self) -> std::io::Result<()> {
+        self.inner.sync()
+    }
+    fn set_len(&mut self, len: u64) -> std::io::Result<()> {
+        self.inner.set_len(len)
+    }
+    fn file_len(&self) -> std::io::Result<u64> {
+        self.inner.file_len()
+    }
+}
+
+impl Disk for SlowSnapshotDisk {
+    fn create_dir_all(&self, dir: &Path) -> std::io::Result<()> {
+        self.inner.create_dir_all(dir)
+    }
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
+        self.inner.list(dir)
+    }
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.inner.read(path)
+    }
+    fn create(&self, path: &Path) -> std::io::Result<Box<dyn DiskFile>> {
+        let snapshot = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("tmp.snapshot."));
+        Ok(Box::new(SlowSnapshotFile {
+            inner: self.inner.create(path)?,
+            gate: snapshot.then(|| self.gate.clone()),
+        }))
+    }
+    fn open_write(&self, path: &Path) -> std::io::Result<Box<dyn DiskFile>> {
+        self.inner.open_write(path)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn remove(&self, path: &Path) -> std::io::Result<()> {
+        self.inner.remove(path)
+    }
+    fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
+        self.inner.sync_dir(dir)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_walk_waits_for_a_writer_that_fell_behind_and_then_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let disk: Arc<dyn Disk> = Arc::new(SlowSnapshotDisk {
+        inner: FsDisk,
+        gate: Arc::new(Mutex::new(gate_rx)),
+    });
+    let (cfg, mut d) = start(&disk, dir.path(), 10);
+    let mut core = SnapCore::default();
+    // 400 nodes of 20 KiB: a snapshot of about 8 chunks, a step (32
+    // nodes under load) about 0.6 of one.
+    let value = Bytes::from(vec![7u8; 20 << 10]);
+    for i in 0..400 {
+        core.tree
+            .create_node(
+                &format!("/n{i:03}"),
+                Some(value.clone()),
+                &rzk_proto::data::Acl::open_unsafe(),
+                0,
+                -1,
+                0,
+                0,
+            )
+            .unwrap();
+    }
+    let nodes = 400 + 4; // the root, /zookeeper, its config and quota
+    while !d.snapshot_busy() {
+        let out = core.frame(1, Bytes::from_static(b"w"), now());
+        d.after_call(&mut core, out).unwrap();
+    }
+    // The writer takes nothing: the walk goes on until four chunks are
+    // out, then stands still however often it is stepped.
+    for _ in 0..1000 {
+        d.snapshot_step(&mut core, true);
+    }
+    let walked = d.snapshot_nodes_walked().expect("the walk is under way");
+    assert!(!d.snapshot_can_step(), "the walk ran ahead of its writer");
+    assert!(
+        (150..300).contains(&walked),
+        "{walked} nodes walked: four chunks hold about 200"
+    );
+    for _ in 0..1000 {
+        d.snapshot_step(&mut core, true);
+    }
+    assert_eq!(d.snapshot_nodes_walked(), Some(walked));
+    // Once the disk takes writes, progress() wakes the walk each time a
+    // chunk comes back, and the snapshot completes.
+    drop(gate_tx);
+    while d.snapshot_busy() {
+        tokio::time::timeout(Duration::from_secs(10), d.progress())
+            .await
+            .expect("the snapshot thread gave a chunk back or finished within 10 s")
+            .unwrap();
+        while d.snapshot_can_step() {
+            d.snapshot_step(&mut core, true);
+        }
+    }
+    let snaps: Vec<_> = std::fs::read_dir(cfg.snap_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snapshot.")
+        })
+        .collect();
+    assert_eq!(snaps.len(), 1, "{snaps:?}");
+    let snap =
+        rzk_proto::disk::Snapshot::decode(Bytes::from(std::fs::read(&snaps[0]).unwrap())).unwrap();
+    assert_eq!(snap.tree.nodes.len(), nodes);
+    assert!(snap.tree.nodes[1..401]
+        .iter()
+        .all(|n| n.data.as_deref() == Some(&value[..])));
     tokio::task::spawn_blocking(move || d.shutdown())
         .await
         .unwrap();

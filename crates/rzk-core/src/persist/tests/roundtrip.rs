@@ -1,6 +1,7 @@
 //! A tree built by the request engine, written by the walk in steps of
 //! every size, loaded back: the same tree.
 
+use bytes::BytesMut;
 use rzk_proto::client::{CreateRequest, MultiOp};
 use rzk_proto::codes::OpCode;
 use rzk_proto::disk::{has_checked_tail, Snapshot, ZxidDigest};
@@ -10,7 +11,7 @@ use super::{
     acls, assert_same_tree, check, create, create_ttl, delete, multi, set_acl, set_data,
     snapshot_of, Driver,
 };
-use crate::persist::{restore_snapshot, Recovered};
+use crate::persist::{restore_snapshot, Recovered, SnapshotWalk};
 
 /// Every kind of node and change the engine makes: persistent,
 /// ephemeral, sequential, container, TTL nodes; null, empty, binary and
@@ -105,6 +106,42 @@ pub(crate) fn rich_tree() -> Driver {
         d.write(S1, &create(&p, b"d", a[i % 3].clone(), 0));
     }
     d
+}
+
+#[test]
+fn an_unsealed_walk_sealed_by_its_writer_is_the_same_file() {
+    let d = rich_tree();
+    let tree = d.eng.tree();
+    let sessions = d.session_list();
+    let whole = snapshot_of(tree, &sessions, d.zxid, d.digest(), usize::MAX);
+    for budget in [1, 5, 1000] {
+        // The writer's side: drains what each step appended, sums it, and
+        // seals once the walk is done.
+        let mut out = BytesMut::new();
+        let mut file = Vec::new();
+        let mut sealer = rzk_proto::disk::SnapshotSealer::default();
+        let mut walk = SnapshotWalk::begin_unsealed(tree, &sessions, d.zxid, &mut out);
+        loop {
+            let done = walk.step(tree, budget, &mut out, d.zxid, d.digest());
+            let piece = out.split();
+            sealer.update(&piece);
+            file.extend_from_slice(&piece);
+            if done {
+                break;
+            }
+        }
+        let tail = walk.take_tail().expect("an unsealed walk keeps its tail");
+        assert_eq!(walk.take_tail(), None);
+        sealer.seal(&tail, &mut out);
+        file.extend_from_slice(&out);
+        assert_eq!(file, whole, "budget {budget}");
+    }
+    // A sealed walk keeps no tail to take.
+    let mut out = BytesMut::new();
+    let mut walk = SnapshotWalk::begin(tree, &sessions, d.zxid, &mut out);
+    while !walk.step(tree, 1000, &mut out, d.zxid, d.digest()) {}
+    assert_eq!(walk.take_tail(), None);
+    assert_eq!(out.freeze(), whole);
 }
 
 #[test]
