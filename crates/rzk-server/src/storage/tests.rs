@@ -16,12 +16,23 @@ use super::durability::Durability;
 use super::open::StorageConfig;
 use crate::core::{ConnId, Core, Now, Output};
 
-/// A disk whose file syncs block until the test sends a token, and which
-/// counts them.
+/// What a [`GatedDisk`]'s gate holds back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gated {
+    /// Every file sync.
+    Syncs,
+    /// Every write to a snapshot being written (a writer stuck behind a
+    /// slow disk).
+    SnapshotWrites,
+}
+
+/// A disk whose gated calls block until the test sends a token (or drops
+/// the sender, which opens the gate for good), and which counts syncs.
 #[derive(Debug)]
 struct GatedDisk {
     inner: FsDisk,
     gate: Arc<Mutex<mpsc::Receiver<()>>>,
+    gated: Gated,
     syncs: Arc<Mutex<usize>>,
 }
 
@@ -29,17 +40,28 @@ struct GatedDisk {
 struct GatedFile {
     inner: Box<dyn DiskFile>,
     gate: Arc<Mutex<mpsc::Receiver<()>>>,
+    /// What this file's gate holds back (`None`: nothing).
+    gated: Option<Gated>,
     syncs: Arc<Mutex<usize>>,
+}
+
+impl GatedFile {
+    fn pass(&self, call: Gated) {
+        if self.gated == Some(call) {
+            if let Ok(rx) = self.gate.lock() {
+                let _ = rx.recv_timeout(Duration::from_secs(30));
+            }
+        }
+    }
 }
 
 impl DiskFile for GatedFile {
     fn write_at(&mut self, offset: u64, buf: &[u8]) -> std::io::Result<()> {
+        self.pass(Gated::SnapshotWrites);
         self.inner.write_at(offset, buf)
     }
     fn sync(&mut self) -> std::io::Result<()> {
-        if let Ok(rx) = self.gate.lock() {
-            let _ = rx.recv_timeout(Duration::from_secs(30));
-        }
+        self.pass(Gated::Syncs);
         *self.syncs.lock().unwrap() += 1;
         self.inner.sync()
     }
@@ -65,9 +87,17 @@ impl Disk for GatedDisk {
         self.inner.read(path)
     }
     fn create(&self, path: &Path) -> std::io::Result<Box<dyn DiskFile>> {
+        let snapshot = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("tmp.snapshot."));
+        let gated = match self.gated {
+            Gated::Syncs => Some(Gated::Syncs),
+            Gated::SnapshotWrites => snapshot.then_some(Gated::SnapshotWrites),
+        };
         Ok(Box::new(GatedFile {
             inner: self.inner.create(path)?,
             gate: self.gate.clone(),
+            gated,
             syncs: self.syncs.clone(),
         }))
     }
@@ -171,6 +201,7 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
     let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
         inner: FsDisk,
         gate: Arc::new(Mutex::new(gate_rx)),
+        gated: Gated::Syncs,
         syncs: syncs.clone(),
     });
     let (_, mut d) = start(&disk, dir.path(), 100_000);
@@ -345,79 +376,15 @@ async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_
         .unwrap();
 }
 
-/// A disk whose snapshot files take no write until the test drops the
-/// gate's sender: a snapshot writer stuck behind a slow disk.
-#[derive(Debug)]
-struct SlowSnapshotDisk {
-    inner: FsDisk,
-    gate: Arc<Mutex<mpsc::Receiver<()>>>,
-}
-
-#[derive(Debug)]
-struct SlowSnapshotFile {
-    inner: Box<dyn DiskFile>,
-    gate: Option<Arc<Mutex<mpsc::Receiver<()>>>>,
-}
-
-impl DiskFile for SlowSnapshotFile {
-    fn write_at(&mut self, offset: u64, buf: &[u8]) -> std::io::Result<()> {
-        if let Some(gate) = &self.gate {
-            // Returns at once when the sender is gone.
-            let _ = gate.lock().unwrap().recv_timeout(Duration::from_secs(30));
-        }
-        self.inner.write_at(offset, buf)
-    }
-    fn sync(&mut self) -> std::io::Result<()> {
-        self.inner.sync()
-    }
-    fn set_len(&mut self, len: u64) -> std::io::Result<()> {
-        self.inner.set_len(len)
-    }
-    fn file_len(&self) -> std::io::Result<u64> {
-        self.inner.file_len()
-    }
-}
-
-impl Disk for SlowSnapshotDisk {
-    fn create_dir_all(&self, dir: &Path) -> std::io::Result<()> {
-        self.inner.create_dir_all(dir)
-    }
-    fn list(&self, dir: &Path) -> std::io::Result<Vec<String>> {
-        self.inner.list(dir)
-    }
-    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        self.inner.read(path)
-    }
-    fn create(&self, path: &Path) -> std::io::Result<Box<dyn DiskFile>> {
-        let snapshot = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("tmp.snapshot."));
-        Ok(Box::new(SlowSnapshotFile {
-            inner: self.inner.create(path)?,
-            gate: snapshot.then(|| self.gate.clone()),
-        }))
-    }
-    fn open_write(&self, path: &Path) -> std::io::Result<Box<dyn DiskFile>> {
-        self.inner.open_write(path)
-    }
-    fn rename(&self, from: &Path, to: &Path) -> std::io::Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn remove(&self, path: &Path) -> std::io::Result<()> {
-        self.inner.remove(path)
-    }
-    fn sync_dir(&self, dir: &Path) -> std::io::Result<()> {
-        self.inner.sync_dir(dir)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_walk_waits_for_a_writer_that_fell_behind_and_then_finishes() {
     let dir = tempfile::tempdir().unwrap();
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
-    let disk: Arc<dyn Disk> = Arc::new(SlowSnapshotDisk {
+    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
         inner: FsDisk,
         gate: Arc::new(Mutex::new(gate_rx)),
+        gated: Gated::SnapshotWrites,
+        syncs: Arc::new(Mutex::new(0)),
     });
     let (cfg, mut d) = start(&disk, dir.path(), 10);
     let mut core = SnapCore::default();
