@@ -73,6 +73,11 @@ log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 fresh() {
   DIR="$WORK/run/$2-$1-$3"
   rm -rf "$DIR"; mkdir -p "$DIR"
+  # The last workload's dirty pages (a stopped server's unsynced files, a
+  # removed data dir) go to the disk now, not during this workload: without
+  # it, each server's write latencies carry the other's writeback (rzk's
+  # large-tree round always follows Apache ZooKeeper's 2.5 GB one).
+  sync
   PORT=$(free_port)
   write_config "$DIR" "$PORT"
   start_server "$1" "$DIR"
