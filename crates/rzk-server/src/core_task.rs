@@ -148,9 +148,8 @@ pub(crate) async fn run<C: Core>(
         // Under load the idle branch rarely runs: a small step after every
         // event keeps a snapshot moving without stalling requests.
         if let Some(d) = durability.as_mut() {
-            if d.snapshot_can_step() {
-                d.snapshot_step(&mut core, true);
-            }
+            // Does nothing without a walk, or while its writer is behind.
+            d.snapshot_step(&mut core, true);
         }
     };
     if let Some(d) = durability {
