@@ -132,7 +132,13 @@ pub(crate) async fn run<C: Core>(
                 mask,
                 reply,
             })) => {
-                let _ = reply.send(core.four_letter(command, mask, clock::now()));
+                let mut text = core.four_letter(command, mask, clock::now());
+                if command == FourLetterCommand::Mntr {
+                    // Counted by the log thread, which the core does not see.
+                    let slow = durability.as_ref().map_or(0, Durability::slow_commits);
+                    text.push_str(&format!("zk_fsync_threshold_exceed_count\t{slow}\n"));
+                }
+                let _ = reply.send(text);
                 Vec::new()
             }
             Wake::Tick => core.tick(clock::now()),

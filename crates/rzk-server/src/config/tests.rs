@@ -267,6 +267,9 @@ fn tunables_read_values_as_zookeeper_does() {
         ("snapshot.compression.method=snappy", |t| format!("{:?}", t.snapshot_compression), "Snappy"),
         ("snapshot.compression.method=lz4", |t| format!("{:?}", t.snapshot_compression), "None"),
         ("snapCount=010", |t| t.snap_count.to_string(), "8"),
+        ("fsync.warningthresholdms=0x14", |t| t.fsync_warning_threshold_ms.to_string(), "20"),
+        ("fsync.warningthresholdms=-1", |t| t.fsync_warning_threshold_ms.to_string(), "-1"),
+        ("tickTime=2000", |t| t.fsync_warning_threshold_ms.to_string(), "1000"),
         ("quorumCnxnTimeoutMs=-1", |t| format!("{:?}", t.quorum_cnxn_timeout), "None"),
         ("admin.enableServer=no", |t| t.admin.enabled.to_string(), "true"),
     ];
@@ -299,6 +302,7 @@ fn errors_name_key_and_value() {
         ("dataDir=/d\nquorum.auth.learnerRequireSasl=true", "quorum.auth.learnerRequireSasl=\"true\": needs quorum.auth.enableSasl=true"),
         ("dataDir=/d\nquorum.auth.enableSasl=true\nquorum.auth.serverRequireSasl=true", "needs quorum.auth.learnerRequireSasl=true"),
         ("dataDir=/d\nsnapCount=lots", "snapCount=\"lots\": an integer"),
+        ("dataDir=/d\nfsync.warningthresholdms=1s", "fsync.warningthresholdms=\"1s\": an integer (decimal, 0x hex or 0 octal)"),
         ("dataDir=/d\npreAllocSize=0x10", "preAllocSize=\"0x10\": an integer (64-bit, decimal)"),
         ("dataDir=/d\ncnxTimeout=-1", "cnxTimeout=\"-1\": a non-negative number of milliseconds"),
         ("dataDir=/d\nadmin.serverPort=99999", "admin.serverPort=\"99999\": a port number"),

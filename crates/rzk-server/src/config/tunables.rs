@@ -55,6 +55,9 @@ pub struct Tunables {
     pub force_sync: bool,
     /// `preAllocSize` in KiB, as bytes (64 MiB).
     pub pre_alloc_size: u64,
+    /// `fsync.warningthresholdms` (1000): a txn log sync slower than this
+    /// is logged as a warning; negative flags every sync.
+    pub fsync_warning_threshold_ms: i64,
     /// `snapCount` (100000; values below 2 become 2).
     pub snap_count: u32,
     /// `snapSizeLimitInKb` as bytes (4 GiB); `None` when ≤ 0 (disabled).
@@ -98,6 +101,7 @@ impl Default for Tunables {
             global_outstanding_limit: 1000,
             force_sync: true,
             pre_alloc_size: 65536 * 1024,
+            fsync_warning_threshold_ms: 1000,
             snap_count: 100_000,
             snap_size_limit: Some(4_194_304 * 1024),
             txn_log_size_limit: None,
@@ -165,6 +169,10 @@ impl Tunables {
         if let Some(v) = get("preAllocSize") {
             // FilePadding reads it with Long.parseLong (decimal only).
             t.pre_alloc_size = kib(values::long("preAllocSize", v)?).unwrap_or(0);
+        }
+        // FileTxnLog: Long.getLong, so hex and octal are accepted too.
+        if let Some(v) = long("fsync.warningthresholdms")? {
+            t.fsync_warning_threshold_ms = v;
         }
         if let Some(v) = int("snapCount")? {
             // ZooKeeperServer.getSnapCount raises values below 2 to 2.

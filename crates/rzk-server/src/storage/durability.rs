@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
@@ -13,7 +14,7 @@ use rzk_proto::jute::Record;
 use rzk_storage::{Disk, TxnLog};
 use tokio::sync::{mpsc as tokio_mpsc, watch};
 
-use super::log_thread::{self, Durable, DurableZxid, LogCmd};
+use super::log_thread::{self, Durable, DurableZxid, LogCmd, SlowCommits};
 use super::open::StorageConfig;
 use super::purge_thread;
 use super::snapshot_thread::{self, SnapCmd, SnapDone};
@@ -111,6 +112,8 @@ pub(crate) struct Durability {
     roll_txns: u64,
     roll_bytes: u64,
     rng: Rng,
+    /// Log commits slower than `fsync.warningthresholdms`.
+    slow_commits: Arc<AtomicU64>,
     threads: Vec<JoinHandle<()>>,
     purge_stop: Option<mpsc::Sender<()>>,
 }
@@ -126,15 +129,19 @@ impl Durability {
         seed: u64,
     ) -> std::io::Result<Self> {
         let durable = Arc::new(DurableZxid::new(last_zxid));
+        let slow_commits = SlowCommits {
+            threshold_ms: cfg.force_sync.then_some(cfg.fsync_warning_threshold_ms),
+            count: Arc::new(AtomicU64::new(0)),
+        };
         let (log_tx, log_rx) = mpsc::channel();
         let (report_tx, reports) = watch::channel(Durable::Upto(last_zxid));
         let mut threads = Vec::new();
         {
-            let durable = durable.clone();
+            let (durable, slow) = (durable.clone(), slow_commits.clone());
             threads.push(
                 std::thread::Builder::new()
                     .name("rzk-txnlog".into())
-                    .spawn(move || log_thread::run(log, log_rx, report_tx, durable))?,
+                    .spawn(move || log_thread::run(log, log_rx, report_tx, durable, slow))?,
             );
         }
         let (snap_tx, snap_rx) = mpsc::channel();
@@ -184,6 +191,7 @@ impl Durability {
             roll_txns: 0,
             roll_bytes: 0,
             rng: Rng(seed),
+            slow_commits: slow_commits.count,
             threads,
             purge_stop,
         };
@@ -321,6 +329,12 @@ impl Durability {
         while self.recycled.try_recv().is_ok() {}
         self.chunks_out = 0;
         self.spare = Vec::new();
+    }
+
+    /// How many txn log commits so far were slower than
+    /// `fsync.warningthresholdms` (each was logged as a warning).
+    pub(crate) fn slow_commits(&self) -> u64 {
+        self.slow_commits.load(Ordering::Relaxed)
     }
 
     /// Whether a snapshot walk is under way.

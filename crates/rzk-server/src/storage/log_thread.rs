@@ -5,12 +5,15 @@
 //! before the one sync, so while a sync runs the next batch accumulates:
 //! one `fdatasync` serves every txn queued during the previous one.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
 use bytes::Bytes;
 use rzk_storage::TxnLog;
 use tokio::sync::watch;
+
+use crate::clock;
 
 /// What the core task asks of the log thread, in order.
 #[derive(Debug)]
@@ -74,6 +77,36 @@ impl DurableZxid {
     }
 }
 
+/// ZooKeeper's `fsync.warningthresholdms`: commits (the batch's write and
+/// its data sync) slower than the threshold are logged as warnings and
+/// counted, because a slow disk is the usual cause of slow writes and the
+/// operator should read that in the log rather than guess it.
+#[derive(Debug, Clone)]
+pub(crate) struct SlowCommits {
+    /// Whole milliseconds a commit may take unflagged (negative: flag
+    /// every commit); `None` when the log does not sync (`forceSync=no`).
+    pub(crate) threshold_ms: Option<i64>,
+    /// Commits flagged so far.
+    pub(crate) count: Arc<AtomicU64>,
+}
+
+impl SlowCommits {
+    /// Flags a commit of `took_ms` into `log` if it was slow.
+    fn check(&self, took_ms: i64, log: &TxnLog) {
+        let Some(threshold) = self.threshold_ms else {
+            return;
+        };
+        if took_ms > threshold {
+            self.count.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                file = %log.current_file().map_or_else(|| log.dir().display(), |f| f.display()),
+                file_size = log.current_file_size(),
+                "fsync-ing the write ahead log took {took_ms}ms, which will adversely affect operation latency; see the ZooKeeper troubleshooting guide"
+            );
+        }
+    }
+}
+
 /// Runs until the core task drops its sender (server shutdown), then
 /// commits what is left.
 pub(crate) fn run(
@@ -81,6 +114,7 @@ pub(crate) fn run(
     commands: mpsc::Receiver<LogCmd>,
     report: watch::Sender<Durable>,
     durable: Arc<DurableZxid>,
+    slow: SlowCommits,
 ) {
     let mut last_appended: Option<i64> = None;
     while let Ok(first) = commands.recv() {
@@ -91,7 +125,12 @@ pub(crate) fn run(
                 Err(_) => break,
             }
         }
+        let pending = log.pending_txns() > 0;
+        let started = clock::now().mono_ms;
         let result = result.and_then(|()| log.commit());
+        if pending && result.is_ok() {
+            slow.check(clock::now().mono_ms - started, &log);
+        }
         match result {
             Ok(()) => {
                 if let Some(z) = last_appended {

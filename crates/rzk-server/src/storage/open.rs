@@ -32,6 +32,9 @@ pub struct StorageConfig {
     pub prealloc_size: u64,
     /// `forceSync`.
     pub force_sync: bool,
+    /// `fsync.warningthresholdms`: a txn log commit slower than this many
+    /// milliseconds is logged as a warning (negative: every commit).
+    pub fsync_warning_threshold_ms: i64,
     /// `autopurge.snapRetainCount` (raised to 3 if lower).
     pub snap_retain_count: u32,
     /// `autopurge.purgeInterval`; zero disables autopurge.

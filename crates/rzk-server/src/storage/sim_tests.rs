@@ -269,6 +269,7 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
         // Small, so padding and extension happen often.
         prealloc_size: 8192,
         force_sync: true,
+        fsync_warning_threshold_ms: 1000,
         snap_retain_count: 3,
         purge_interval: Duration::ZERO,
     };

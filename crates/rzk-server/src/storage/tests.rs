@@ -161,6 +161,16 @@ impl Core for TxnCore {
 /// Durability over a fresh txn log in `dir` on `disk`, forced syncs,
 /// snapshots every `snap_count` txns (randomised as ZooKeeper does).
 fn start(disk: &Arc<dyn Disk>, dir: &Path, snap_count: u32) -> (StorageConfig, Durability) {
+    start_warning_at(disk, dir, snap_count, 1000)
+}
+
+/// [`start`] with `fsync.warningthresholdms` = `threshold_ms`.
+fn start_warning_at(
+    disk: &Arc<dyn Disk>,
+    dir: &Path,
+    snap_count: u32,
+    threshold_ms: i64,
+) -> (StorageConfig, Durability) {
     let cfg = StorageConfig {
         data_dir: dir.to_owned(),
         data_log_dir: dir.to_owned(),
@@ -168,6 +178,7 @@ fn start(disk: &Arc<dyn Disk>, dir: &Path, snap_count: u32) -> (StorageConfig, D
         snap_size_limit: None,
         prealloc_size: 1 << 20,
         force_sync: true,
+        fsync_warning_threshold_ms: threshold_ms,
         snap_retain_count: 3,
         purge_interval: Duration::ZERO,
     };
@@ -456,4 +467,40 @@ async fn a_walk_waits_for_a_writer_that_fell_behind_and_then_finishes() {
     tokio::task::spawn_blocking(move || d.shutdown())
         .await
         .unwrap();
+}
+
+/// `fsync.warningthresholdms`: a negative threshold flags every commit
+/// (Java compares the whole milliseconds taken with it), the largest
+/// flags none; a commit with nothing to write is no commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_slower_than_the_warning_threshold_are_counted() {
+    for (threshold, flagged) in [(-1, true), (i64::MAX, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let disk: Arc<dyn Disk> = Arc::new(FsDisk);
+        let (_, mut d) = start_warning_at(&disk, dir.path(), 100_000, threshold);
+        let mut core = TxnCore::default();
+        assert_eq!(d.slow_commits(), 0, "nothing was committed yet");
+        let mut released = Vec::new();
+        for p in [b"a", b"b", b"c"] {
+            let out = core.frame(1, Bytes::copy_from_slice(p), now());
+            released.extend(d.after_call(&mut core, out).unwrap());
+            while released.len() < core.zxid as usize {
+                let r = tokio::time::timeout(Duration::from_secs(10), d.progress())
+                    .await
+                    .expect("the log thread reported within 10 s")
+                    .unwrap();
+                released.extend(r);
+            }
+        }
+        // Each write waited for its own commit, so there were three.
+        let slow = d.slow_commits();
+        if flagged {
+            assert_eq!(slow, 3, "threshold {threshold}");
+        } else {
+            assert_eq!(slow, 0, "threshold {threshold}");
+        }
+        tokio::task::spawn_blocking(move || d.shutdown())
+            .await
+            .unwrap();
+    }
 }
