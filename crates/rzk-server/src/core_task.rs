@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::clock;
 use crate::core::{ConnId, Core, Output};
 use crate::storage::durability::LogFailed;
-use crate::storage::Durability;
+use crate::storage::{Durability, FsyncStats};
 
 /// What a connection tells the core task.
 pub(crate) enum Event {
@@ -133,10 +133,16 @@ pub(crate) async fn run<C: Core>(
                 reply,
             })) => {
                 let mut text = core.four_letter(command, mask, clock::now());
-                if command == FourLetterCommand::Mntr {
-                    // Counted by the log thread, which the core does not see.
-                    let slow = durability.as_ref().map_or(0, Durability::slow_commits);
-                    text.push_str(&format!("zk_fsync_threshold_exceed_count\t{slow}\n"));
+                // The log thread's sync times, which the core does not see
+                // (all zero without a log, as ZooKeeper prints them then).
+                let stats = durability.as_ref().map(Durability::fsync_stats);
+                match command {
+                    FourLetterCommand::Mntr => text.push_str(&stats.map_or_else(
+                        || FsyncStats::default().mntr_lines(),
+                        FsyncStats::mntr_lines,
+                    )),
+                    FourLetterCommand::Srst => stats.into_iter().for_each(FsyncStats::reset),
+                    _ => {}
                 }
                 let _ = reply.send(text);
                 Vec::new()

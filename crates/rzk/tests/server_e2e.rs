@@ -83,40 +83,36 @@ async fn serves_clients_and_four_letter_words() {
     assert_eq!(four_letter_word(server.port(), "ruok").unwrap(), "imok");
     let mntr = four_letter_word(server.port(), "mntr").unwrap();
     assert!(mntr.contains("zk_znode_count\t6\n"), "{mntr}");
+    // The txn log's sync times, as Apache ZooKeeper's mntr gives them.
+    for key in ["avg", "min", "max", "cnt", "sum"] {
+        assert!(mntr.contains(&format!("zk_{key}_fsynctime\t")), "{mntr}");
+    }
     assert!(
-        mntr.contains("zk_fsync_threshold_exceed_count\t0\n"),
-        "{mntr}"
+        !mntr.contains("zk_cnt_fsynctime\t0\n"),
+        "the writes were not timed: {mntr}"
+    );
+    assert_eq!(
+        four_letter_word(server.port(), "srst").unwrap(),
+        "Server stats reset.\n"
+    );
+    let mntr = four_letter_word(server.port(), "mntr").unwrap();
+    assert!(
+        mntr.contains("zk_cnt_fsynctime\t0\n"),
+        "srst did not reset: {mntr}"
     );
     c.close().await.unwrap();
 }
 
 /// `fsync.warningthresholdms`: with a negative threshold every txn log
-/// commit is slow, so each is logged as a warning and counted in mntr.
+/// commit is slow, so each is logged as a warning.
 #[tokio::test]
-async fn slow_log_syncs_are_warned_of_and_counted() {
+async fn slow_log_syncs_are_warned_of() {
     let server =
         RzkServer::start(bin(), &["fsync.warningthresholdms=-1"]).unwrap_or_else(|e| panic!("{e}"));
     let c = Client::connect(&server.connect_string()).await.unwrap();
-    for i in 0..3 {
-        c.create(
-            &format!("/n{i}"),
-            None,
-            &Acl::open_unsafe(),
-            CreateMode::Persistent,
-        )
+    c.create("/n", None, &Acl::open_unsafe(), CreateMode::Persistent)
         .await
         .unwrap();
-    }
-    let mntr = four_letter_word(server.port(), "mntr").unwrap();
-    let count: u64 = mntr
-        .lines()
-        .find_map(|l| l.strip_prefix("zk_fsync_threshold_exceed_count\t"))
-        .unwrap_or_else(|| panic!("no fsync_threshold_exceed_count in {mntr}"))
-        .parse()
-        .unwrap();
-    // Three writes, each acknowledged only after its commit: at least the
-    // session's and the creates' commits (group commit may merge some).
-    assert!(count >= 3, "{count} slow commits counted:\n{mntr}");
     let log = server.log();
     assert!(
         log.contains("fsync-ing the write ahead log took"),

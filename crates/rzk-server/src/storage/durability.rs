@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
@@ -14,7 +13,8 @@ use rzk_proto::jute::Record;
 use rzk_storage::{Disk, TxnLog};
 use tokio::sync::{mpsc as tokio_mpsc, watch};
 
-use super::log_thread::{self, Durable, DurableZxid, LogCmd, SlowCommits};
+use super::fsync_stats::FsyncStats;
+use super::log_thread::{self, Durable, DurableZxid, LogCmd};
 use super::open::StorageConfig;
 use super::purge_thread;
 use super::snapshot_thread::{self, SnapCmd, SnapDone};
@@ -112,8 +112,8 @@ pub(crate) struct Durability {
     roll_txns: u64,
     roll_bytes: u64,
     rng: Rng,
-    /// Log commits slower than `fsync.warningthresholdms`.
-    slow_commits: Arc<AtomicU64>,
+    /// The log thread's commit times.
+    fsync_stats: Arc<FsyncStats>,
     threads: Vec<JoinHandle<()>>,
     purge_stop: Option<mpsc::Sender<()>>,
 }
@@ -129,19 +129,20 @@ impl Durability {
         seed: u64,
     ) -> std::io::Result<Self> {
         let durable = Arc::new(DurableZxid::new(last_zxid));
-        let slow_commits = SlowCommits {
-            threshold_ms: cfg.force_sync.then_some(cfg.fsync_warning_threshold_ms),
-            count: Arc::new(AtomicU64::new(0)),
-        };
+        let fsync_stats = Arc::new(FsyncStats::default());
+        let timing = cfg.force_sync.then(|| log_thread::CommitTiming {
+            threshold_ms: cfg.fsync_warning_threshold_ms,
+            stats: fsync_stats.clone(),
+        });
         let (log_tx, log_rx) = mpsc::channel();
         let (report_tx, reports) = watch::channel(Durable::Upto(last_zxid));
         let mut threads = Vec::new();
         {
-            let (durable, slow) = (durable.clone(), slow_commits.clone());
+            let durable = durable.clone();
             threads.push(
                 std::thread::Builder::new()
                     .name("rzk-txnlog".into())
-                    .spawn(move || log_thread::run(log, log_rx, report_tx, durable, slow))?,
+                    .spawn(move || log_thread::run(log, log_rx, report_tx, durable, timing))?,
             );
         }
         let (snap_tx, snap_rx) = mpsc::channel();
@@ -191,7 +192,7 @@ impl Durability {
             roll_txns: 0,
             roll_bytes: 0,
             rng: Rng(seed),
-            slow_commits: slow_commits.count,
+            fsync_stats,
             threads,
             purge_stop,
         };
@@ -331,10 +332,9 @@ impl Durability {
         self.spare = Vec::new();
     }
 
-    /// How many txn log commits so far were slower than
-    /// `fsync.warningthresholdms` (each was logged as a warning).
-    pub(crate) fn slow_commits(&self) -> u64 {
-        self.slow_commits.load(Ordering::Relaxed)
+    /// The txn log's commit times (mntr's `fsynctime` summary).
+    pub(crate) fn fsync_stats(&self) -> &FsyncStats {
+        &self.fsync_stats
     }
 
     /// Whether a snapshot walk is under way.

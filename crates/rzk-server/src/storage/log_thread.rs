@@ -5,7 +5,6 @@
 //! before the one sync, so while a sync runs the next batch accumulates:
 //! one `fdatasync` serves every txn queued during the previous one.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -13,6 +12,7 @@ use bytes::Bytes;
 use rzk_storage::TxnLog;
 use tokio::sync::watch;
 
+use super::fsync_stats::FsyncStats;
 use crate::clock;
 
 /// What the core task asks of the log thread, in order.
@@ -77,27 +77,26 @@ impl DurableZxid {
     }
 }
 
-/// ZooKeeper's `fsync.warningthresholdms`: commits (the batch's write and
-/// its data sync) slower than the threshold are logged as warnings and
-/// counted, because a slow disk is the usual cause of slow writes and the
-/// operator should read that in the log rather than guess it.
+/// How the log thread times its commits (the batch's write and its data
+/// sync): every one goes into the `fsynctime` summary, and one slower than
+/// `fsync.warningthresholdms` is logged as a warning, as ZooKeeper's
+/// `FileTxnLog.commit` does — a slow disk is the usual cause of slow
+/// writes, and the operator should read that in the log, not guess it.
 #[derive(Debug, Clone)]
-pub(crate) struct SlowCommits {
+pub(crate) struct CommitTiming {
     /// Whole milliseconds a commit may take unflagged (negative: flag
-    /// every commit); `None` when the log does not sync (`forceSync=no`).
-    pub(crate) threshold_ms: Option<i64>,
-    /// Commits flagged so far.
-    pub(crate) count: Arc<AtomicU64>,
+    /// every commit).
+    pub(crate) threshold_ms: i64,
+    /// Where the times go.
+    pub(crate) stats: Arc<FsyncStats>,
 }
 
-impl SlowCommits {
-    /// Flags a commit of `took_ms` into `log` if it was slow.
-    fn check(&self, took_ms: i64, log: &TxnLog) {
-        let Some(threshold) = self.threshold_ms else {
-            return;
-        };
-        if took_ms > threshold {
-            self.count.fetch_add(1, Ordering::Relaxed);
+impl CommitTiming {
+    /// Records a commit of `took_ms` into `log`, warning if it was slow.
+    fn record(&self, took_ms: i64, log: &TxnLog) {
+        self.stats.record(u64::try_from(took_ms).unwrap_or(0));
+        if took_ms > self.threshold_ms {
+            self.stats.record_slow();
             tracing::warn!(
                 file = %log.current_file().map_or_else(|| log.dir().display(), |f| f.display()),
                 file_size = log.current_file_size(),
@@ -114,7 +113,7 @@ pub(crate) fn run(
     commands: mpsc::Receiver<LogCmd>,
     report: watch::Sender<Durable>,
     durable: Arc<DurableZxid>,
-    slow: SlowCommits,
+    timing: Option<CommitTiming>,
 ) {
     let mut last_appended: Option<i64> = None;
     while let Ok(first) = commands.recv() {
@@ -128,8 +127,9 @@ pub(crate) fn run(
         let pending = log.pending_txns() > 0;
         let started = clock::now().mono_ms;
         let result = result.and_then(|()| log.commit());
-        if pending && result.is_ok() {
-            slow.check(clock::now().mono_ms - started, &log);
+        // Without forceSync there is no sync to time (`timing` is None).
+        if let (true, Ok(()), Some(t)) = (pending, &result, &timing) {
+            t.record(clock::now().mono_ms - started, &log);
         }
         match result {
             Ok(()) => {

@@ -12,12 +12,14 @@
 //! while the previous sync ran (group commit).
 
 pub(crate) mod durability;
+mod fsync_stats;
 mod log_thread;
 mod open;
 mod purge_thread;
 mod snapshot_thread;
 
 pub(crate) use durability::{write_snapshot_now, Durability};
+pub(crate) use fsync_stats::FsyncStats;
 pub use open::{open, Opened, StorageConfig, StorageStartError};
 #[cfg(test)]
 mod sim_tests;

@@ -469,7 +469,8 @@ async fn a_walk_waits_for_a_writer_that_fell_behind_and_then_finishes() {
         .unwrap();
 }
 
-/// `fsync.warningthresholdms`: a negative threshold flags every commit
+/// Every commit is timed, and with `fsync.warningthresholdms` a negative
+/// threshold flags every commit
 /// (Java compares the whole milliseconds taken with it), the largest
 /// flags none; a commit with nothing to write is no commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -479,7 +480,7 @@ async fn commits_slower_than_the_warning_threshold_are_counted() {
         let disk: Arc<dyn Disk> = Arc::new(FsDisk);
         let (_, mut d) = start_warning_at(&disk, dir.path(), 100_000, threshold);
         let mut core = TxnCore::default();
-        assert_eq!(d.slow_commits(), 0, "nothing was committed yet");
+        assert_eq!(d.fsync_stats().slow(), 0, "nothing was committed yet");
         let mut released = Vec::new();
         for p in [b"a", b"b", b"c"] {
             let out = core.frame(1, Bytes::copy_from_slice(p), now());
@@ -492,8 +493,13 @@ async fn commits_slower_than_the_warning_threshold_are_counted() {
                 released.extend(r);
             }
         }
-        // Each write waited for its own commit, so there were three.
-        let slow = d.slow_commits();
+        // Each write waited for its own commit, so there were three, and
+        // each was timed.
+        assert!(d
+            .fsync_stats()
+            .mntr_lines()
+            .contains("zk_cnt_fsynctime\t3\n"));
+        let slow = d.fsync_stats().slow();
         if flagged {
             assert_eq!(slow, 3, "threshold {threshold}");
         } else {
