@@ -155,6 +155,10 @@ large() {
   # taken during it.
   local before after
   before=$(ls "$DIR/data/version-2" | grep -c '^snapshot\.' || true)
+  # The server's own txn log sync times over the probe (mntr's fsynctime
+  # summary, which srst resets; both servers keep it): a write stalled by
+  # the disk shows there, one stalled by the server does not.
+  four_letter "$PORT" srst >/dev/null || log "srst on $name failed"
   "$RZK" bench run --server "127.0.0.1:$PORT" --sessions 8 --in-flight 16 --mix create=100 \
     --value-size "$VALUE_SIZE" --rate "$SNAP_PROBE_RATE" --duration "$SNAP_PROBE_SECS" --warmup 0 \
     --progress 0 --json "$res.snapprobe.json" >"$res.snapprobe.out" 2>&1 || log "snapshot probe on $name failed"
@@ -165,6 +169,9 @@ large() {
     sleep 1
   done
   echo "{\"snapshots_before\": $before, \"snapshots_after\": $after}" >"$res.snapcount.json"
+  four_letter "$PORT" mntr | awk -F'\t' '
+    $1 == "zk_max_fsynctime" { max = $2 } $1 == "zk_cnt_fsynctime" { cnt = $2 }
+    END { if (cnt != "") printf "{\"max_ms\": %s, \"count\": %s}\n", max, cnt }' >"$res.probefsync.json" || true
   stop_server "$SERVER_PID"; SERVER_PID=
   # Bytes on disk for the tree (snapshots and logs; a log is preallocated).
   du -sb "$DIR/data" | awk '{ print "{\"bytes\": " $1 "}" }' >"$res.disk.json"

@@ -109,6 +109,16 @@ stop_server() {
   wait "$pid" 2>/dev/null || true
 }
 
+# four_letter PORT WORD: the server's answer to a four-letter word.
+four_letter() {
+  local out
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf '%s' "$2" >&3
+  out=$(cat <&3)
+  exec 3<&-
+  printf '%s\n' "$out"
+}
+
 # rss_kb PID: the process's resident set size.
 rss_kb() {
   awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"

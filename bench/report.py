@@ -194,6 +194,8 @@ def main():
             lambda s: probe_during_snapshot(s, "p999"))
         add("large", label, "write max while a snapshot of it is written", "ms", False,
             lambda s: probe_during_snapshot(s, "max"))
+        add("large", label, "slowest txn log sync during that probe (server's mntr)", "ms", False,
+            lambda s: [x["max_ms"] for x in r.runs("large", s, ".probefsync.json")])
         add("large", label, "bytes on disk (snapshots + logs)", "B", False,
             lambda s: [x["bytes"] for x in r.runs("large", s, ".disk.json")])
         add("large", label, "restart: start to first read", "ms", False,
@@ -331,6 +333,10 @@ def main():
     w("  create load (8 sessions, a fixed rate, enough txns for a snapshot to fall due under")
     w("  snapCount=100000); its p99.9 and max latency count only for rounds where a new")
     w("  snapshot file appeared, i.e. a snapshot of the whole tree was written during it.")
+    w("  The slowest txn log sync during that probe is the server's own figure: `srst` before")
+    w("  it, mntr's `zk_max_fsynctime` after (both servers time each log sync, in whole ms). A")
+    w("  write can wait no less than the sync that makes it durable, so where this is as long")
+    w("  as the write max, the stall was the disk's, not the server's.")
     w("- **bytes on disk**: `du -sb` of the data directory after that (snapshots and txn logs;")
     w("  both servers preallocate each log to 64 MiB).")
     w("- **server RSS after**: the server's VmRSS right after the workload, before it is stopped.")
