@@ -141,7 +141,11 @@ pub(crate) async fn run<C: Core>(
                         || FsyncStats::default().mntr_lines(),
                         FsyncStats::mntr_lines,
                     )),
-                    FourLetterCommand::Srst => stats.into_iter().for_each(FsyncStats::reset),
+                    FourLetterCommand::Srst => {
+                        if let Some(stats) = stats {
+                            stats.reset();
+                        }
+                    }
                     _ => {}
                 }
                 let _ = reply.send(text);

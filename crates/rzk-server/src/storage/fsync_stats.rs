@@ -5,6 +5,13 @@
 //! Why it matters: a write is acknowledged only after the sync that covers
 //! it, so a slow disk shows up as slow writes. These numbers let an
 //! operator (and the benchmark) tell a slow disk from a slow server.
+//!
+//! One difference from ZooKeeper, which times `FileChannel.force` alone:
+//! rzk times the whole commit — the batch's write into the page cache, the
+//! data sync and, for a new file's first commit, the directory sync
+//! (ZooKeeper never syncs the log directory). The lint that keeps clocks
+//! out of `rzk-storage` is why the log thread times around
+//! `TxnLog::commit` rather than inside it; the write adds microseconds.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};

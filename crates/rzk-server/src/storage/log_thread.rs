@@ -117,20 +117,15 @@ pub(crate) fn run(
 ) {
     let mut last_appended: Option<i64> = None;
     while let Ok(first) = commands.recv() {
-        let mut result = apply(&mut log, first, &mut last_appended);
+        let timing = timing.as_ref();
+        let mut result = apply(&mut log, first, &mut last_appended, timing);
         while result.is_ok() {
             match commands.try_recv() {
-                Ok(cmd) => result = apply(&mut log, cmd, &mut last_appended),
+                Ok(cmd) => result = apply(&mut log, cmd, &mut last_appended, timing),
                 Err(_) => break,
             }
         }
-        let pending = log.pending_txns() > 0;
-        let started = clock::now().mono_ms;
-        let result = result.and_then(|()| log.commit());
-        // Without forceSync there is no sync to time (`timing` is None).
-        if let (true, Ok(()), Some(t)) = (pending, &result, &timing) {
-            t.record(clock::now().mono_ms - started, &log);
-        }
+        let result = result.and_then(|()| commit(&mut log, timing));
         match result {
             Ok(()) => {
                 if let Some(z) = last_appended {
@@ -148,10 +143,26 @@ pub(crate) fn run(
     }
 }
 
+/// Commits what is buffered, timing it when there is something to sync
+/// (`timing` is `None` without forceSync: there is no sync to time).
+fn commit(
+    log: &mut TxnLog,
+    timing: Option<&CommitTiming>,
+) -> Result<(), rzk_storage::StorageError> {
+    let pending = log.pending_txns() > 0;
+    let started = clock::now().mono_ms;
+    log.commit()?;
+    if let (true, Some(t)) = (pending, timing) {
+        t.record(clock::now().mono_ms - started, log);
+    }
+    Ok(())
+}
+
 fn apply(
     log: &mut TxnLog,
     cmd: LogCmd,
     last: &mut Option<i64>,
+    timing: Option<&CommitTiming>,
 ) -> Result<(), rzk_storage::StorageError> {
     match cmd {
         LogCmd::Append(txns) => {
@@ -161,6 +172,7 @@ fn apply(
             }
             Ok(())
         }
-        LogCmd::Roll => log.roll(),
+        // The file's last commit is a sync like any other: timed too.
+        LogCmd::Roll => commit(log, timing).and_then(|()| log.roll()),
     }
 }

@@ -469,10 +469,10 @@ async fn a_walk_waits_for_a_writer_that_fell_behind_and_then_finishes() {
         .unwrap();
 }
 
-/// Every commit is timed, and with `fsync.warningthresholdms` a negative
-/// threshold flags every commit
-/// (Java compares the whole milliseconds taken with it), the largest
-/// flags none; a commit with nothing to write is no commit.
+/// Every commit is timed. With `fsync.warningthresholdms` negative every
+/// commit is flagged (Java compares the whole milliseconds taken with the
+/// threshold), with the largest none; a commit with nothing to write is
+/// no commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commits_slower_than_the_warning_threshold_are_counted() {
     for (threshold, flagged) in [(-1, true), (i64::MAX, false)] {
