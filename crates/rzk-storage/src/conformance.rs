@@ -203,6 +203,35 @@ fn write_behind_changes_no_content(disk: &dyn Disk, root: &Path) {
     assert_eq!(disk.read(&path).unwrap(), bytes);
 }
 
+fn sequential_files_hold_what_was_written_once_synced(disk: &dyn Disk, root: &Path) {
+    let dir = fresh(disk, root, "sequential");
+    let path = dir.join("tmp.snapshot.1");
+    let mut f = disk.create_sequential(&path).unwrap();
+    assert_eq!(
+        disk.create_sequential(&path).unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+    // Pieces of odd sizes, across the real disk's block and piece sizes.
+    let bytes: Vec<u8> = (0..1_000_003u32).map(|i| (i % 251) as u8 + 1).collect();
+    let mut at = 0;
+    for size in [5, 4091, 70_000, 300_000, 1] {
+        f.write_at(at as u64, &bytes[at..at + size]).unwrap();
+        at += size;
+    }
+    f.sync().unwrap();
+    assert_eq!(f.file_len().unwrap(), at as u64);
+    assert_eq!(disk.read(&path).unwrap(), bytes[..at]);
+    f.write_at(at as u64, &bytes[at..]).unwrap();
+    f.sync().unwrap();
+    assert_eq!(disk.read(&path).unwrap(), bytes);
+    drop(f);
+    // Renamed into place as a snapshot is.
+    let dest = dir.join("snapshot.1");
+    disk.rename(&path, &dest).unwrap();
+    disk.sync_dir(&dir).unwrap();
+    assert_eq!(disk.read(&dest).unwrap(), bytes);
+}
+
 /// Runs every check above against one implementation.
 macro_rules! suite {
     ($($check:ident),* $(,)?) => {
@@ -238,6 +267,7 @@ suite!(
     missing_things_are_not_found,
     data_extent_covers_every_non_zero_byte,
     write_behind_changes_no_content,
+    sequential_files_hold_what_was_written_once_synced,
 );
 
 /// The reason `data_extent` exists: on a file system with holes (ext4,

@@ -13,6 +13,8 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use crate::direct::SequentialFile;
+
 /// An open file that storage appends to (txn logs, snapshots being written).
 pub trait DiskFile: Send + Debug {
     /// Writes all of `buf` at byte `offset`, extending the file if needed.
@@ -82,6 +84,16 @@ pub trait Disk: Send + Sync + Debug + 'static {
     /// Creates `path`, which must not exist, empty and open for writing.
     /// Its directory entry is durable only after [`Disk::sync_dir`].
     fn create(&self, path: &Path) -> io::Result<Box<dyn DiskFile>>;
+    /// Creates `path` like [`Disk::create`], for a file written in order
+    /// from start to end and read only once synced (a snapshot): each
+    /// write must begin where the last one ended (others may fail with
+    /// `InvalidInput`), and bytes written since the last sync may not be
+    /// visible to readers yet. The real disk writes such a file around the
+    /// page cache where the file system allows it (see `direct.rs` for
+    /// why); the fake treats it as any other file.
+    fn create_sequential(&self, path: &Path) -> io::Result<Box<dyn DiskFile>> {
+        self.create(path)
+    }
     /// Opens the existing `path` for writing (to truncate a torn tail).
     fn open_write(&self, path: &Path) -> io::Result<Box<dyn DiskFile>>;
     /// Renames `from` to `to`, replacing `to`; durable after `sync_dir`.
@@ -217,6 +229,16 @@ impl Disk for FsDisk {
             path: path.to_owned(),
             behind: None,
         }))
+    }
+
+    fn create_sequential(&self, path: &Path) -> io::Result<Box<dyn DiskFile>> {
+        // Readable too: cutting such a file reads its last block back.
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)?;
+        Ok(Box::new(SequentialFile::new(file, path.to_owned(), true)))
     }
 
     fn open_write(&self, path: &Path) -> io::Result<Box<dyn DiskFile>> {

@@ -6,6 +6,7 @@
 //! written and synced bytes apart (for simulated-crash tests).
 
 pub mod compress;
+mod direct;
 pub mod disk;
 pub mod epoch;
 pub mod error;
