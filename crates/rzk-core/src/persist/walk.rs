@@ -44,14 +44,14 @@ use rzk_proto::disk::{
     UnsealedSnapshotWriter, ZxidDigest,
 };
 
-use crate::tree::{ChildrenAfter, DataTree, NodeRef, OPEN_ACL_REF};
+use crate::tree::{ChildrenAfter, DataTree, Name, NodeRef, OPEN_ACL_REF};
 
 /// One open node: its path is `path[..end]` of the walk; `last` is the name
 /// of the child visited last (`None` before the first).
 #[derive(Debug, Clone)]
 struct Frame {
     end: usize,
-    last: Option<Box<str>>,
+    last: Option<Name>,
 }
 
 /// A resumable snapshot walk. See the module documentation.
@@ -289,7 +289,7 @@ impl SnapshotWalk {
 /// The name of an open node's last-visited child during a step.
 enum Last<'t> {
     /// As kept between steps.
-    Saved(Option<Box<str>>),
+    Saved(Option<Name>),
     /// Borrowed from the tree.
     Tree(&'t str),
 }
@@ -302,7 +302,7 @@ impl Last<'_> {
         }
     }
 
-    fn into_owned(self) -> Option<Box<str>> {
+    fn into_owned(self) -> Option<Name> {
         match self {
             Last::Saved(s) => s,
             Last::Tree(s) => Some(s.into()),

@@ -37,6 +37,7 @@ use rzk_proto::data::{Acl, Stat, StatPersisted};
 pub use acl_cache::{AclCache, OPEN_ACL_REF};
 pub use apply::{Created, DataSet, Deleted};
 pub use ephemeral::{EphemeralType, ExtendedTypes};
+pub(crate) use node::Name;
 use node::{Arena, Node, NodeId, ROOT_ID};
 
 use crate::path;
@@ -443,7 +444,7 @@ impl DataTree {
 #[derive(Debug)]
 pub struct ChildrenAfter<'a> {
     tree: &'a DataTree,
-    range: std::collections::btree_map::Range<'a, Box<str>, NodeId>,
+    range: std::collections::btree_map::Range<'a, Name, NodeId>,
 }
 
 impl<'a> Iterator for ChildrenAfter<'a> {
