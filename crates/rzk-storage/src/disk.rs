@@ -13,7 +13,9 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::direct::SequentialFile;
+use bytes::Bytes;
+
+use crate::direct::{self, SequentialFile};
 
 /// An open file that storage appends to (txn logs, snapshots being written).
 pub trait DiskFile: Send + Debug {
@@ -56,6 +58,12 @@ pub trait Disk: Send + Sync + Debug + 'static {
     fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// The whole content of `path`.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The whole content of `path`, for a file read once and not written
+    /// meanwhile (a snapshot at start-up). The real disk reads it around
+    /// the page cache where the file system allows it (see `direct.rs`).
+    fn read_once(&self, path: &Path) -> io::Result<Bytes> {
+        self.read(path).map(Bytes::from)
+    }
     /// At most the first `n` bytes of `path` (fewer if it is shorter).
     /// Checking a file's magic must not read a whole snapshot.
     fn read_head(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
@@ -191,6 +199,10 @@ impl Disk for FsDisk {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
+    }
+
+    fn read_once(&self, path: &Path) -> io::Result<Bytes> {
+        direct::read_whole(path)
     }
 
     fn read_head(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
