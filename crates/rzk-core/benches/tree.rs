@@ -1,6 +1,6 @@
 //! Micro-benchmarks of rzk-core's hot paths at scale: the DataTree's
-//! getData, setData and create with 1,000,000 znodes in it, and one
-//! setData firing 10,000 data watches. Everything is built through the
+//! getData, setData and create with 1,000,000 znodes in it, a snapshot
+//! walk of that tree, and one setData firing 10,000 data watches. Everything is built through the
 //! public API. Run with `cargo bench -p rzk-core --bench tree` (building
 //! the tree takes a few seconds before the first measurement).
 
@@ -11,8 +11,9 @@
 use std::cell::RefCell;
 use std::hint::black_box;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use rzk_core::persist::SnapshotWalk;
 use rzk_core::tree::DataTree;
 use rzk_core::watch::WatchManager;
 use rzk_proto::data::Acl;
@@ -126,6 +127,29 @@ fn tree_at_1m(c: &mut Criterion) {
     g.finish();
 }
 
+/// A whole snapshot of the 1M-znode tree, walked in the 32-node steps the
+/// server takes between requests (the bytes are serialized, not written).
+fn snapshot_walk(c: &mut Criterion) {
+    let tree = big_tree();
+    let mut g = c.benchmark_group("snapshot_1m");
+    g.sample_size(10);
+    let mut out = BytesMut::with_capacity(2 << 20);
+    g.bench_function("walk_in_32_node_steps", |b| {
+        b.iter(|| {
+            out.clear();
+            let mut walk = SnapshotWalk::begin_unsealed(&tree, &[], i64::MAX, &mut out);
+            while !walk.step(&tree, 32, &mut out, i64::MAX, None) {
+                if out.len() >= 1 << 20 {
+                    out.clear();
+                }
+            }
+            assert_eq!(walk.nodes_written() as usize, tree.znode_count() - 1);
+            black_box(walk.nodes_written())
+        })
+    });
+    g.finish();
+}
+
 fn watch_trigger(c: &mut Criterion) {
     let mut prepared = WatchManager::new();
     for conn in 0..WATCHERS {
@@ -147,5 +171,5 @@ fn watch_trigger(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tree_at_1m, watch_trigger);
+criterion_group!(benches, tree_at_1m, snapshot_walk, watch_trigger);
 criterion_main!(benches);

@@ -61,7 +61,7 @@ struct Level {
     /// Children received in strictly increasing name order and not yet in
     /// the node's map; `None` once one came out of order (or the node had
     /// children already), after which children go straight into the map.
-    pending: Option<Vec<(super::node::Name, NodeId)>>,
+    pending: Option<Vec<(super::Name, NodeId)>>,
 }
 
 /// A tree being loaded. See the module documentation.

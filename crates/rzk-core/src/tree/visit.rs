@@ -32,7 +32,7 @@ impl DataTree {
         );
         // Each level: the iterator over its children and the length of its
         // own path in `path`.
-        let mut stack: Vec<(btree_map::Iter<'_, super::node::Name, NodeId>, usize)> =
+        let mut stack: Vec<(btree_map::Iter<'_, super::Name, NodeId>, usize)> =
             vec![(top_node.children.iter(), path.len())];
         while let Some((children, base)) = stack.last_mut() {
             let base = *base;

@@ -116,8 +116,8 @@ pub(crate) fn run(
     timing: Option<CommitTiming>,
 ) {
     let mut last_appended: Option<i64> = None;
+    let timing = timing.as_ref();
     while let Ok(first) = commands.recv() {
-        let timing = timing.as_ref();
         let mut result = apply(&mut log, first, &mut last_appended, timing);
         while result.is_ok() {
             match commands.try_recv() {
