@@ -5,7 +5,8 @@
 //! * [`path`]: path validation and the string helpers of the request
 //!   pipeline (`PROTOCOL.md` §3.2);
 //! * [`persist`]: loading snapshots, replaying the txn log, writing
-//!   snapshots in small steps of a changing tree (§6.3);
+//!   snapshots of a frozen tree, or in small steps of a changing one
+//!   (§6.3);
 //! * [`request`]: the request pipeline — prep (validate a write against
 //!   the tree and the pending changes, produce its txn), apply (txn →
 //!   reply + watch events) and reads (§3.1–§3.10);

@@ -6,8 +6,8 @@
 
 use std::net::SocketAddr;
 
-use bytes::{Bytes, BytesMut};
-use rzk_core::persist::SnapshotWalk;
+use bytes::Bytes;
+use rzk_core::persist::FrozenSnapshot;
 use rzk_proto::codec::FourLetterCommand;
 use rzk_proto::txn::TxnEntry;
 
@@ -40,22 +40,9 @@ pub trait Core: Send + 'static {
         0
     }
 
-    /// Starts a snapshot of the current state, appending its first bytes
-    /// to `out`; `None` if this core has nothing to snapshot. The walk is
-    /// unsealed ([`SnapshotWalk::begin_unsealed`]): the thread that writes
-    /// the file computes its checksum, not the core task.
-    fn begin_snapshot(&mut self, _out: &mut BytesMut) -> Option<SnapshotWalk> {
+    /// The state now, for a snapshot written on another thread; `None`
+    /// if this core has nothing to snapshot.
+    fn freeze_snapshot(&mut self) -> Option<FrozenSnapshot> {
         None
-    }
-
-    /// Appends up to `budget` more nodes of the snapshot `walk` to `out`;
-    /// true once the snapshot is complete.
-    fn snapshot_step(
-        &mut self,
-        _walk: &mut SnapshotWalk,
-        _budget: usize,
-        _out: &mut BytesMut,
-    ) -> bool {
-        true
     }
 }

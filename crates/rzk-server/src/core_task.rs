@@ -52,8 +52,6 @@ enum Wake {
     Event(Option<Event>),
     /// Time to tick.
     Tick,
-    /// Nothing else to do: serialize more of the snapshot.
-    SnapshotStep,
     /// The server is shutting down.
     Stop,
 }
@@ -80,9 +78,6 @@ pub(crate) async fn run<C: Core>(
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let result = loop {
-        let snapshotting = durability
-            .as_mut()
-            .is_some_and(Durability::snapshot_can_step);
         let wake = tokio::select! {
             // Durability reports first (they release replies), then events:
             // a tick never jumps ahead of bytes already read.
@@ -91,7 +86,6 @@ pub(crate) async fn run<C: Core>(
             _ = &mut stop => Wake::Stop,
             ev = events.recv() => Wake::Event(ev),
             _ = ticker.tick() => Wake::Tick,
-            _ = std::future::ready(()), if snapshotting => Wake::SnapshotStep,
         };
         let outputs = match wake {
             Wake::Progress(Ok(released)) => {
@@ -100,18 +94,6 @@ pub(crate) async fn run<C: Core>(
             }
             Wake::Progress(Err(e)) => break Err(e),
             Wake::Stop | Wake::Event(None) => break Ok(()),
-            Wake::SnapshotStep => {
-                if let Some(d) = durability.as_mut() {
-                    d.snapshot_step(&mut core, false);
-                }
-                // The step branch is always ready, so without this the
-                // task would never give its worker thread back while a
-                // snapshot is walked: connection tasks queued on the same
-                // worker (the writers this task just woke) would wait for
-                // the whole walk.
-                tokio::task::yield_now().await;
-                continue;
-            }
             Wake::Event(Some(Event::Open {
                 conn,
                 peer,
@@ -161,12 +143,6 @@ pub(crate) async fn run<C: Core>(
             None => outputs,
         };
         route(&mut writers, outputs);
-        // Under load the idle branch rarely runs: a small step after every
-        // event keeps a snapshot moving without stalling requests.
-        if let Some(d) = durability.as_mut() {
-            // Does nothing without a walk, or while its writer is behind.
-            d.snapshot_step(&mut core, true);
-        }
     };
     if let Some(d) = durability {
         // Commit what the log was given before the process goes.

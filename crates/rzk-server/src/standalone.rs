@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 
 use std::path::{Path, PathBuf};
 
-use bytes::{Bytes, BytesMut};
-use rzk_core::persist::SnapshotWalk;
+use bytes::Bytes;
+use rzk_core::persist::FrozenSnapshot;
 use rzk_core::standalone::{FourLetterInfo, Standalone};
 use rzk_proto::codec::FourLetterCommand;
 use rzk_proto::txn::TxnEntry;
@@ -100,17 +100,8 @@ impl Core for StandaloneCore {
         self.core.last_zxid()
     }
 
-    fn begin_snapshot(&mut self, out: &mut BytesMut) -> Option<SnapshotWalk> {
-        Some(self.core.begin_unsealed_snapshot(out))
-    }
-
-    fn snapshot_step(
-        &mut self,
-        walk: &mut SnapshotWalk,
-        budget: usize,
-        out: &mut BytesMut,
-    ) -> bool {
-        self.core.snapshot_step(walk, budget, out)
+    fn freeze_snapshot(&mut self) -> Option<FrozenSnapshot> {
+        Some(self.core.freeze_snapshot())
     }
 
     fn four_letter(&mut self, command: FourLetterCommand, mask: Option<i64>, now: Now) -> String {

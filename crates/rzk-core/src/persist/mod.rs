@@ -1,6 +1,7 @@
 //! What durable storage needs from the core (`PROTOCOL.md` §6.3): loading a
 //! snapshot into a tree, replaying the txn log over it, and writing a
-//! snapshot of a live tree in small steps. File I/O is storage's business:
+//! snapshot of a frozen (or even a live) tree in small steps. File I/O is
+//! storage's business:
 //! everything here takes and produces bytes in memory.
 //!
 //! * [`restore_snapshot`]: an uncompressed snapshot file → [`Restored`]
@@ -11,14 +12,19 @@
 //!   as `DataTree.compareSnapshotDigests` / `compareDigest` do;
 //! * [`SnapshotWalk`]: a snapshot written a few nodes at a time while the
 //!   tree keeps changing (see `walk.rs` for why the result is still
-//!   correct). [`crate::standalone::Standalone`] drives it.
+//!   correct);
+//! * [`FrozenSnapshot`]: the state after one zxid, taken at once and
+//!   written by the walk on another thread, exactly
+//!   ([`crate::standalone::Standalone::freeze_snapshot`]).
 
+mod frozen;
 mod recover;
 mod restore;
 #[cfg(test)]
 pub(crate) mod tests;
 mod walk;
 
+pub use frozen::{FrozenSnapshot, FrozenWalk};
 pub use recover::{DigestCheck, DigestMismatch, Recovered, ReplayError};
 pub use restore::{restore_snapshot, restore_snapshot_with_max_len, RestoreError, Restored};
 pub use walk::SnapshotWalk;

@@ -1,10 +1,11 @@
-//! A snapshot written a few nodes at a time while the tree keeps changing.
+//! A snapshot written a few nodes at a time, correct even if the tree
+//! changes between steps.
 //!
-//! The tree belongs to one single-threaded core task. Serializing or
-//! cloning a million nodes at once would stall writes for far more than
-//! 50 ms, so the walk runs in small steps between request batches, and the
-//! tree changes between steps. The file is still correct, by the argument
-//! ZooKeeper's own "fuzzy" snapshots rest on, made exact here:
+//! The server walks a [`crate::tree::FrozenTree`] on its snapshot thread
+//! (see [`super::FrozenSnapshot`]), which never changes. The walk does not
+//! rely on that: run in steps over a live tree, between request batches,
+//! its file is still correct, by the argument ZooKeeper's own "fuzzy"
+//! snapshots rest on, made exact here:
 //!
 //! * The file is named after `Z`, the last zxid applied when the walk
 //!   began, and whoever loads it (rzk, or Apache ZooKeeper) replays every
@@ -250,10 +251,7 @@ impl SnapshotWalk {
             return false;
         }
         if let Some(writer) = self.writer.take() {
-            let tail = SnapshotTail {
-                digest: digest.map(|d| ZxidDigest::new(last_zxid, d)),
-                last_processed_zxid: None,
-            };
+            let tail = tail_of(last_zxid, digest);
             writer.finish(out);
             match self.sealer.take() {
                 Some(mut sealer) => {
@@ -340,4 +338,15 @@ fn write_node(
         },
         out,
     );
+}
+
+/// What a snapshot of the state after `last_zxid` is sealed with: the
+/// digest block when digests are enabled (`digest`), and no
+/// lastProcessedZxid block — 3.8 writes none, and 3.9 reads files without
+/// one.
+pub(super) fn tail_of(last_zxid: i64, digest: Option<i64>) -> SnapshotTail {
+    SnapshotTail {
+        digest: digest.map(|d| ZxidDigest::new(last_zxid, d)),
+        last_processed_zxid: None,
+    }
 }

@@ -1,12 +1,11 @@
 //! The standalone server and durable storage: starting from a recovered
-//! database, handing the applied txns to the shell, and snapshots taken a
-//! few nodes at a time between request batches.
+//! database, handing the applied txns to the shell, and freezing the
+//! state for a snapshot written elsewhere.
 
-use bytes::BytesMut;
 use rzk_proto::txn::TxnEntry;
 
 use super::{Standalone, StandaloneConfig};
-use crate::persist::{Recovered, SnapshotWalk};
+use crate::persist::{FrozenSnapshot, Recovered};
 use crate::request::RequestEngine;
 use crate::shell::Now;
 
@@ -60,39 +59,20 @@ impl Standalone {
         std::mem::take(&mut self.applied)
     }
 
-    /// Starts a snapshot of the current state: appends the file header,
-    /// the live sessions and the ACL cache to `out`. The file is named
-    /// after [`SnapshotWalk::zxid`].
-    pub fn begin_snapshot(&self, out: &mut BytesMut) -> SnapshotWalk {
-        let sessions = self.sessions.snapshot_sessions();
-        SnapshotWalk::begin(self.engine.tree(), &sessions, self.last_zxid(), out)
-    }
-
-    /// [`Standalone::begin_snapshot`] for a walk that leaves the seals to
-    /// whoever writes the file (see [`SnapshotWalk::begin_unsealed`]).
-    pub fn begin_unsealed_snapshot(&self, out: &mut BytesMut) -> SnapshotWalk {
-        let sessions = self.sessions.snapshot_sessions();
-        SnapshotWalk::begin_unsealed(self.engine.tree(), &sessions, self.last_zxid(), out)
-    }
-
-    /// Appends up to `budget` more nodes to `out`; when the walk is
-    /// complete appends the terminator, seal, the digest block (the tree
-    /// digest at this moment and the last applied zxid; none when digests
-    /// are disabled) and its seal — what ZooKeeper 3.8 writes — and returns
-    /// true. Call it between request batches until it does; then publish
-    /// the file only once the log is durable through
-    /// [`SnapshotWalk::end_zxid`].
-    pub fn snapshot_step(
-        &self,
-        walk: &mut SnapshotWalk,
-        budget: usize,
-        out: &mut BytesMut,
-    ) -> bool {
+    /// The state now, as a snapshot to be written elsewhere (see
+    /// [`FrozenSnapshot`]): the tree, the live sessions, the last applied
+    /// zxid and — unless digests are disabled — the tree digest.
+    pub fn freeze_snapshot(&self) -> FrozenSnapshot {
         let digest = self
             .cfg
             .compat
             .digest_enabled
             .then(|| self.engine.tree_digest());
-        walk.step(self.engine.tree(), budget, out, self.last_zxid(), digest)
+        FrozenSnapshot::new(
+            self.engine.tree().freeze(),
+            self.sessions.snapshot_sessions(),
+            self.last_zxid(),
+            digest,
+        )
     }
 }

@@ -9,6 +9,7 @@ use bytes::{Bytes, BytesMut};
 use rzk_proto::client::{CreateRequest, DeleteRequest, Request, RequestHeader, SetDataRequest};
 use rzk_proto::codes::{CreateMode, OpCode};
 use rzk_proto::data::Acl;
+use rzk_proto::disk::{SnapshotSealer, ZxidDigest};
 use rzk_proto::jute::Record;
 use rzk_proto::txn::{TxnBody, TxnEntry};
 
@@ -124,9 +125,10 @@ fn take_txns_returns_exactly_the_applied_txns() {
     assert!(!rec.tree.exists("/c"), "reaped");
 }
 
-/// A snapshot taken in steps between request batches, loaded and
-/// replayed, restarts a server whose state is the old one's; the
-/// recovered sessions are tracked, expire, and take their ephemerals.
+/// A frozen snapshot, written in steps while requests keep changing the
+/// tree, holds exactly the state at its zxid; loaded and replayed, it
+/// restarts a server whose state is the old one's; the recovered sessions
+/// are tracked, expire, and take their ephemerals.
 #[test]
 fn a_server_restored_from_its_snapshot_and_log_carries_on() {
     let mut s = Standalone::new(config(), now(0));
@@ -144,12 +146,17 @@ fn a_server_restored_from_its_snapshot_and_log_carries_on() {
     call(&mut s, 2, 1, &create("/n05/e", CreateMode::Ephemeral), 2);
     let mut log = s.take_txns();
 
-    let mut file = BytesMut::new();
-    let mut walk = s.begin_snapshot(&mut file);
-    let z = walk.zxid();
+    let frozen = s.freeze_snapshot();
+    let z = frozen.zxid();
     assert_eq!(z, s.last_zxid());
+    let (digest_at_z, tree_at_z) = (s.engine().tree_digest(), s.engine().tree().clone());
+    let mut file = BytesMut::new();
+    let mut walk = frozen.begin(&mut file);
     let mut step = 0;
-    while !s.snapshot_step(&mut walk, 4, &mut file) {
+    let tail = loop {
+        if let Some(tail) = walk.step(4, &mut file) {
+            break tail;
+        }
         // Writes between steps, ahead of and behind the walk.
         step += 1;
         call(
@@ -173,18 +180,23 @@ fn a_server_restored_from_its_snapshot_and_log_carries_on() {
             &create(&format!("/n05/e{step}"), CreateMode::Ephemeral),
             3,
         );
-    }
+    };
     assert!(step > 3, "the walk took several steps");
-    assert_eq!(
-        walk.end_zxid(),
-        Some(s.last_zxid()),
-        "publish after this is durable"
-    );
-    assert!(walk.end_zxid() > Some(z));
+    assert_eq!(walk.step(4, &mut BytesMut::new()), Some(tail.clone()));
+    let mut sealer = SnapshotSealer::default();
+    sealer.update(&file);
+    sealer.seal(&tail, &mut file);
+    let file = file.freeze();
+    // Exactly the state at z, none of the writes made while it was written.
+    let at_z = restore_snapshot(file.clone(), ExtendedTypes::default()).unwrap();
+    assert_eq!(at_z.digest, Some(ZxidDigest::new(z, digest_at_z)));
+    let at_z = Recovered::from_snapshot(at_z, z);
+    assert_same_tree(&at_z.tree, &tree_at_z);
+    assert_eq!(at_z.tree_digest(), digest_at_z);
     call(&mut s, 1, 999, &create("/after", CreateMode::Persistent), 4);
     log.extend(s.take_txns());
 
-    let restored = restore_snapshot(file.freeze(), ExtendedTypes::default()).unwrap();
+    let restored = restore_snapshot(file, ExtendedTypes::default()).unwrap();
     let mut rec = Recovered::from_snapshot(restored, z);
     for t in &log {
         rec.replay(t).unwrap();

@@ -18,13 +18,11 @@
 //! it rebuilds the quota usage (`setupQuota`) and drops ACL entries no node
 //! uses (`purgeUnused`). No full path is kept except for indexed nodes.
 
-use std::collections::BTreeMap;
-
 use bytes::Bytes;
 use rzk_proto::data::Acl;
 use rzk_proto::disk::SnapNode;
 
-use super::node::{Arena, Node, NodeId, ROOT_ID};
+use super::node::{Arena, Children, Node, NodeId, ROOT_ID};
 use super::{utf16_len, AclCache, DataTree, ExtendedTypes, OPEN_ACL_REF};
 
 /// Why a snapshot node could not be loaded.
@@ -220,7 +218,7 @@ impl TreeLoader {
         if let Some(node) = self.tree.nodes.get_mut(top.id) {
             if node.children.is_empty() {
                 // Sorted and distinct: built in one pass.
-                node.children = BTreeMap::from_iter(pending);
+                node.children = Children::from_iter(pending);
             } else {
                 node.children.extend(pending);
             }

@@ -181,7 +181,7 @@ impl<'a> NodeRef<'a> {
         let from = after.map_or(Bound::Unbounded, Bound::Excluded);
         ChildrenAfter {
             tree: self.tree,
-            range: self.node.children.range::<str, _>((from, Bound::Unbounded)),
+            range: self.node.children.range::<_, str>((from, Bound::Unbounded)),
         }
     }
 
@@ -196,6 +196,32 @@ impl<'a> NodeRef<'a> {
     }
 }
 
+/// The tree's nodes and ACL cache as they were at one moment, for writing
+/// a snapshot on another thread. It never changes, and the tree it was
+/// taken from goes on changing without affecting it.
+///
+/// Taking one copies a pointer per 16,384 nodes and the ACL cache. While
+/// it lives, the tree's first write to each such chunk of nodes copies
+/// the chunk (its nodes' data and children maps stay shared), so a frozen
+/// tree held through a write-heavy stretch can cost up to one more copy
+/// of the nodes' fixed part; dropping it gives that back.
+#[derive(Debug, Clone)]
+pub struct FrozenTree(DataTree);
+
+impl FrozenTree {
+    /// The frozen nodes, readable as a tree. Only nodes, their ACL numbers
+    /// and the ACL cache are kept: the indices of ephemerals, containers,
+    /// TTL nodes and quotas are empty.
+    pub(crate) fn tree(&self) -> &DataTree {
+        &self.0
+    }
+
+    /// Number of live nodes.
+    pub fn node_count(&self) -> usize {
+        self.0.nodes.live()
+    }
+}
+
 impl Default for DataTree {
     fn default() -> Self {
         Self::new(ExtendedTypes::default())
@@ -203,6 +229,22 @@ impl Default for DataTree {
 }
 
 impl DataTree {
+    /// The nodes and ACL cache as they are now, for a snapshot written
+    /// elsewhere (see [`FrozenTree`] for what it costs).
+    pub fn freeze(&self) -> FrozenTree {
+        FrozenTree(Self {
+            nodes: self.nodes.clone(),
+            acls: self.acls.clone(),
+            ephemerals: BTreeMap::new(),
+            containers: BTreeSet::new(),
+            ttls: BTreeSet::new(),
+            types: self.types,
+            data_size: self.data_size,
+            quotas: quota::QuotaPaths::default(),
+            deny_all: self.deny_all.clone(),
+        })
+    }
+
     /// A fresh tree with ZooKeeper's built-in nodes (§3.11): `/`,
     /// `/zookeeper` and `/zookeeper/quota` with empty data, OPEN ACL (−1) and
     /// all-zero stats; `/zookeeper/config` with empty data, ACL
@@ -444,7 +486,7 @@ impl DataTree {
 #[derive(Debug)]
 pub struct ChildrenAfter<'a> {
     tree: &'a DataTree,
-    range: std::collections::btree_map::Range<'a, Name, NodeId>,
+    range: node::ChildRange<'a>,
 }
 
 impl<'a> Iterator for ChildrenAfter<'a> {

@@ -2,6 +2,12 @@
 //! holding its children as a sorted map from *name* (not full path) to
 //! index.
 //!
+//! Copies are cheap and independent: [`Arena`]'s chunks and the children
+//! maps are shared until one side writes, and a write copies only the
+//! chunk (at most [`CHUNK`] slots) or the map nodes on its way. That is
+//! what lets a snapshot be written from a frozen copy on another thread
+//! while the core task goes on changing the tree.
+//!
 //! Memory trade-off, for a tree of a million znodes: ZooKeeper keeps one
 //! hash map from full path to node plus a name set per parent, so every
 //! path is stored twice. Here a node's name is stored once (as the key in
@@ -12,7 +18,7 @@
 //! comparisons. Indices of freed nodes are reused; they never leave the
 //! crate, so a stale index cannot be held by a caller.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use compact_str::CompactString;
@@ -35,6 +41,21 @@ use rzk_proto::data::StatPersisted;
 /// instead of a 16-byte pointer plus its own allocation.
 pub(crate) type Name = CompactString;
 
+/// A node's children: name to index, sorted. A persistent B-tree, so that
+/// a frozen copy of the tree shares it and a later insert copies only the
+/// few map nodes on its path — a `BTreeMap` would have to be copied whole,
+/// which for a parent of a million children stalls the writer for tens of
+/// milliseconds.
+pub(crate) type Children = imbl::OrdMap<Name, NodeId>;
+
+/// All of a node's children in name order.
+pub(crate) type ChildIter<'a> =
+    imbl::ordmap::Iter<'a, Name, NodeId, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// A node's children from some name on, in name order.
+pub(crate) type ChildRange<'a> =
+    imbl::ordmap::RangedIter<'a, Name, NodeId, imbl::shared_ptr::DefaultSharedPtr>;
+
 /// Index of a node in the arena.
 pub(crate) type NodeId = u32;
 
@@ -51,7 +72,7 @@ pub(crate) struct Node {
     /// Metadata exactly as snapshots store it.
     pub(crate) stat: StatPersisted,
     /// Children by name, sorted, so listings are deterministic.
-    pub(crate) children: BTreeMap<Name, NodeId>,
+    pub(crate) children: Children,
 }
 
 impl Node {
@@ -61,7 +82,7 @@ impl Node {
             data,
             acl,
             stat,
-            children: BTreeMap::new(),
+            children: Children::new(),
         }
     }
 }
@@ -76,9 +97,13 @@ const CHUNK: usize = 1 << CHUNK_BITS;
 /// single vector of a million slots would, on crossing a power of two,
 /// copy a few hundred megabytes while a write waits (allocators that
 /// cannot remap a block copy it).
+///
+/// A clone shares every chunk; the first write to a shared chunk copies
+/// it (its nodes are cheap to copy: data and children are shared too).
+/// 2^14 slots bound that copy to well under a millisecond.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Arena {
-    chunks: Vec<Vec<Option<Node>>>,
+    chunks: Vec<Arc<Vec<Option<Node>>>>,
     /// Slots handed out so far (the next fresh id).
     len: usize,
     free: Vec<NodeId>,
@@ -101,9 +126,7 @@ impl Arena {
 
     fn slot_mut(&mut self, id: NodeId) -> Option<&mut Option<Node>> {
         let id = id as usize;
-        self.chunks
-            .get_mut(id >> CHUNK_BITS)?
-            .get_mut(id & (CHUNK - 1))
+        Arc::make_mut(self.chunks.get_mut(id >> CHUNK_BITS)?).get_mut(id & (CHUNK - 1))
     }
 
     /// The node at `id`, if live.
@@ -129,9 +152,13 @@ impl Arena {
             None => {
                 let id = NodeId::try_from(self.len).ok()?;
                 if self.len & (CHUNK - 1) == 0 {
-                    self.chunks.push(Vec::with_capacity(CHUNK));
+                    self.chunks.push(Arc::new(Vec::with_capacity(CHUNK)));
                 }
-                self.chunks.last_mut()?.push(Some(node));
+                let chunk = Arc::make_mut(self.chunks.last_mut()?);
+                // A copied chunk has only the room its slots fill; give it
+                // the whole chunk's at once rather than regrow it in steps.
+                chunk.reserve_exact(CHUNK - chunk.len());
+                chunk.push(Some(node));
                 self.len += 1;
                 id
             }

@@ -395,3 +395,83 @@ fn utf16_length_counts_java_chars() {
         assert_eq!(super::utf16_len(s), s.encode_utf16().count() as i64, "{s}");
     }
 }
+
+/// Every node as a snapshot sees it: path, data, ACL list, persisted stat.
+fn record(t: &DataTree) -> Vec<(String, Option<Bytes>, Vec<Acl>, StatPersisted)> {
+    let mut v = Vec::new();
+    t.visit(|p, n| {
+        v.push((
+            p.to_owned(),
+            n.data().cloned(),
+            n.acl().to_vec(),
+            n.persisted().clone(),
+        ))
+    });
+    v
+}
+
+/// A frozen tree keeps the state it was taken in, across more nodes than
+/// one arena chunk holds, while the tree it came from is written all
+/// over; and those writes land in the live tree exactly as they do in a
+/// tree nobody froze.
+#[test]
+fn a_frozen_tree_keeps_its_moment_while_the_live_tree_changes() {
+    fn build(t: &mut DataTree) -> i64 {
+        let mut z = 1;
+        for p in ["/a", "/b", "/b/c"] {
+            create(t, p, z).unwrap();
+            z += 1;
+        }
+        // Siblings created interleaved under two parents, past two chunk
+        // boundaries (2^14 slots each).
+        for i in 0..20_000 {
+            create(t, &format!("/a/n{i:05}"), z).unwrap();
+            create(t, &format!("/b/c/m{i:05}"), z + 1).unwrap();
+            z += 2;
+        }
+        z
+    }
+    fn churn(t: &mut DataTree, mut z: i64) {
+        let reader = [Acl::new(1, Id::anyone())];
+        for i in (0..20_000).step_by(3) {
+            t.set_data(&format!("/a/n{i:05}"), b("new"), 1, z, 5000)
+                .unwrap();
+            z += 1;
+        }
+        for i in (0..20_000).step_by(5) {
+            t.delete_node(&format!("/b/c/m{i:05}"), z).unwrap();
+            z += 1;
+        }
+        for i in (1..20_000).step_by(7) {
+            t.set_acl(&format!("/a/n{i:05}"), &reader, 1).unwrap();
+        }
+        // New nodes take the freed slots first, then fresh ones.
+        for i in 0..6_000 {
+            create(t, &format!("/b/x{i:05}"), z).unwrap();
+            z += 1;
+        }
+        t.delete_node("/a/n00001", z).unwrap();
+    }
+    let mut live = tree();
+    let z = build(&mut live);
+    let before = record(&live);
+    let frozen = live.freeze();
+    assert_eq!(frozen.node_count(), before.len());
+    churn(&mut live, z);
+
+    assert_eq!(record(frozen.tree()), before, "the frozen tree moved");
+    assert_eq!(frozen.node_count(), before.len());
+    let mut unfrozen = tree();
+    let z = build(&mut unfrozen);
+    churn(&mut unfrozen, z);
+    assert_eq!(record(&live), record(&unfrozen));
+    assert_eq!(live.znode_count(), unfrozen.znode_count());
+    assert_eq!(
+        live.approximate_data_size(),
+        unfrozen.approximate_data_size()
+    );
+    assert_ne!(record(&live), before);
+    // A frozen tree is for another thread.
+    fn send<T: Send + Sync + 'static>(_: &T) {}
+    send(&frozen);
+}

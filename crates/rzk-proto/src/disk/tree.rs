@@ -75,7 +75,7 @@ pub struct SnapNode {
 }
 
 /// A [`SnapNode`] whose parts are borrowed from wherever they live (a
-/// snapshot walk reads them straight from the live tree).
+/// snapshot walk reads them straight from the tree it walks).
 ///
 /// Guarantees: [`SnapNodeRef::write`] appends exactly what
 /// [`SnapNode::write`] does for the same content.

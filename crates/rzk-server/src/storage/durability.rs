@@ -1,14 +1,13 @@
 //! What the core task does for durability: ships the txns each core call
 //! applied to the log thread, holds outputs until they are durable, and
-//! runs fuzzy snapshots in small steps between events.
+//! hands frozen snapshots to the snapshot thread.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
-use bytes::{Bytes, BytesMut};
-use rzk_core::persist::SnapshotWalk;
+use rzk_core::persist::FrozenSnapshot;
 use rzk_proto::jute::Record;
 use rzk_storage::{Disk, TxnLog};
 use tokio::sync::{mpsc as tokio_mpsc, watch};
@@ -17,43 +16,8 @@ use super::fsync_stats::FsyncStats;
 use super::log_thread::{self, Durable, DurableZxid, LogCmd};
 use super::open::StorageConfig;
 use super::purge_thread;
-use super::snapshot_thread::{self, SnapCmd, SnapDone};
+use super::snapshot_thread::{self, SnapDone};
 use crate::core::{Core, Output};
-
-/// Nodes serialized per snapshot step after each event while requests
-/// keep coming: a walk under load then takes a small share of the core
-/// task (at tens of thousands of events a second it still covers a
-/// million nodes in well under a second), instead of slowing every
-/// request while it lasts (with 256 a step, 8×16 durable creates ran about
-/// a tenth slower and their p99 was about 25 ms instead of 16 ms).
-const STEP_BUSY: usize = 32;
-/// Nodes per step when nothing else is waiting. A step cannot be
-/// interrupted, so a request arriving during one waits for it: at 4096
-/// nodes (about a millisecond) the p99 of 8×16 creates at a fixed 35k/s
-/// was 8.2–9.1 ms, at 256 it was 7.1–8.1 ms (four interleaved pairs, each
-/// pair lower at 256). Smaller steps cost little: the walk's resume is a
-/// lookup of the few open nodes.
-const STEP_IDLE: usize = 256;
-/// Nodes per step when a whole snapshot is written at once, before the
-/// server serves: nobody waits, so steps only need to be big enough that
-/// resuming costs nothing.
-const STEP_WHOLE: usize = 4096;
-/// Snapshot bytes gathered before they are handed to the writer.
-const CHUNK: usize = 1 << 20;
-/// Chunks handed to the snapshot thread and not yet given back, at most.
-/// When the writer is this far behind, the walk waits for it (requests
-/// are served meanwhile). Why: a walk that outruns the disk needs a fresh
-/// buffer for every chunk — memory the kernel must zero page by page on
-/// the core task, which in 8×16 durable creates was a third of the walk's
-/// cost — and would queue the whole snapshot in memory.
-const CHUNKS_OUT: usize = 4;
-/// Written chunks kept for reuse during a snapshot: with [`CHUNKS_OUT`]
-/// out, as many come back.
-const SPARE_CHUNKS: usize = CHUNKS_OUT;
-/// Room past [`CHUNK`] for the step that crosses it (a step's nodes are
-/// small, but one node's data may reach `jute.maxbuffer`; the buffer then
-/// grows once).
-const CHUNK_SLACK: usize = 256 << 10;
 
 /// The log failed: the server must stop serving.
 #[derive(Debug, thiserror::Error)]
@@ -91,19 +55,12 @@ pub(crate) struct Durability {
     /// Outputs waiting for their txns to be durable, oldest first, each
     /// with the last zxid appended before it was produced.
     held: VecDeque<(i64, Vec<Output>)>,
-    snap: Option<mpsc::Sender<SnapCmd>>,
+    snap: Option<mpsc::Sender<FrozenSnapshot>>,
     /// `None` once the snapshot thread is gone (so a dead thread is not
     /// polled in a loop).
     snap_done: Option<tokio_mpsc::UnboundedReceiver<SnapDone>>,
-    walk: Option<SnapshotWalk>,
-    snap_buf: BytesMut,
-    /// Chunks the snapshot thread has written, for reuse.
-    recycled: tokio_mpsc::UnboundedReceiver<Bytes>,
-    /// Chunks sent to the snapshot thread and not yet back (see
-    /// [`CHUNKS_OUT`]).
-    chunks_out: usize,
-    /// Empty chunk buffers, at most [`SPARE_CHUNKS`].
-    spare: Vec<BytesMut>,
+    /// A snapshot has been handed to the snapshot thread and has not
+    /// ended yet.
     snapshot_in_flight: bool,
     snap_count: u64,
     snap_size_limit: Option<u64>,
@@ -147,17 +104,12 @@ impl Durability {
         }
         let (snap_tx, snap_rx) = mpsc::channel();
         let (done_tx, snap_done) = tokio_mpsc::unbounded_channel();
-        let (recycle_tx, recycled) = tokio_mpsc::unbounded_channel();
         {
             let (disk, dir) = (disk.clone(), cfg.snap_dir());
-            let reports = snapshot_thread::Reports {
-                done: done_tx,
-                recycle: recycle_tx,
-            };
             threads.push(
                 std::thread::Builder::new()
                     .name("rzk-snapshot".into())
-                    .spawn(move || snapshot_thread::run(disk, dir, snap_rx, durable, reports))?,
+                    .spawn(move || snapshot_thread::run(disk, dir, snap_rx, durable, done_tx))?,
             );
         }
         let purge_stop = if cfg.purge_interval.is_zero() {
@@ -179,11 +131,6 @@ impl Durability {
             held: VecDeque::new(),
             snap: Some(snap_tx),
             snap_done: Some(snap_done),
-            walk: None,
-            snap_buf: BytesMut::new(),
-            recycled,
-            chunks_out: 0,
-            spare: Vec::new(),
             snapshot_in_flight: false,
             snap_count: u64::from(cfg.snap_count.max(2)),
             snap_size_limit: cfg.snap_size_limit,
@@ -242,7 +189,7 @@ impl Durability {
                 // skipped, not postponed (postponing would start the next
                 // walk the moment the last one ends, back to back under
                 // sustained load).
-                let busy = self.walk.is_some() || self.snapshot_in_flight;
+                let busy = self.snapshot_in_flight;
                 if self.snap.is_some() && !busy {
                     self.begin_snapshot(core)?;
                 } else {
@@ -277,59 +224,17 @@ impl Durability {
         // snapshot's zxid, as ZooKeeper's does.
         self.send_log(LogCmd::Roll)?;
         self.reset_snapshot_trigger();
-        if self.snap_buf.capacity() < CHUNK {
-            self.snap_buf = self.chunk_buffer();
-        }
-        let Some(walk) = core.begin_snapshot(&mut self.snap_buf) else {
-            self.snap_buf.clear();
+        let Some(snap) = core.freeze_snapshot() else {
             return Ok(());
         };
+        let zxid = snap.zxid();
         if let Some(tx) = &self.snap {
-            let _ = tx.send(SnapCmd::Begin { zxid: walk.zxid() });
-        }
-        tracing::info!(
-            zxid = format_args!("0x{:x}", walk.zxid()),
-            "snapshot started"
-        );
-        self.walk = Some(walk);
-        Ok(())
-    }
-
-    /// An empty buffer with room for a whole chunk: one the snapshot
-    /// thread has written and given back if there is one. Growing a
-    /// buffer from empty would copy each chunk several times over, and a
-    /// new one is fresh memory the kernel must zero page by page; both
-    /// cost the core task time it owes requests.
-    fn chunk_buffer(&mut self) -> BytesMut {
-        self.take_back_chunks();
-        self.spare
-            .pop()
-            .unwrap_or_else(|| BytesMut::with_capacity(CHUNK + CHUNK_SLACK))
-    }
-
-    /// Collects the chunks the snapshot thread has written since the last
-    /// call, keeping up to [`SPARE_CHUNKS`] of their buffers.
-    fn take_back_chunks(&mut self) {
-        while let Ok(written) = self.recycled.try_recv() {
-            self.take_back(written);
-        }
-    }
-
-    fn take_back(&mut self, written: Bytes) {
-        self.chunks_out = self.chunks_out.saturating_sub(1);
-        if let Ok(mut buf) = written.try_into_mut() {
-            if buf.capacity() >= CHUNK && self.spare.len() < SPARE_CHUNKS {
-                buf.clear();
-                self.spare.push(buf);
+            if tx.send(snap).is_ok() {
+                self.snapshot_in_flight = true;
+                tracing::info!(zxid = format_args!("0x{zxid:x}"), "snapshot started");
             }
         }
-    }
-
-    /// Between snapshots no chunk buffer is kept.
-    fn drop_chunk_buffers(&mut self) {
-        while self.recycled.try_recv().is_ok() {}
-        self.chunks_out = 0;
-        self.spare = Vec::new();
+        Ok(())
     }
 
     /// The txn log's commit times (mntr's `fsynctime` summary).
@@ -337,82 +242,16 @@ impl Durability {
         &self.fsync_stats
     }
 
-    /// Whether a snapshot walk is under way.
-    #[cfg(test)]
-    pub(crate) fn snapshotting(&self) -> bool {
-        self.walk.is_some()
-    }
-
-    /// Whether a step would make progress now: a walk is under way and
-    /// the snapshot thread is less than [`CHUNKS_OUT`] chunks behind. When
-    /// it is not, [`Durability::progress`] completes as soon as the writer
-    /// gives a chunk back.
-    pub(crate) fn snapshot_can_step(&mut self) -> bool {
-        if self.walk.is_none() {
-            return false;
-        }
-        self.take_back_chunks();
-        self.chunks_out < CHUNKS_OUT
-    }
-
-    /// Whether a snapshot is being walked or written.
+    /// Whether a snapshot is being written.
     #[cfg(test)]
     pub(crate) fn snapshot_busy(&self) -> bool {
-        self.walk.is_some() || self.snapshot_in_flight
+        self.snapshot_in_flight
     }
 
-    /// Nodes the walk under way has serialized.
-    #[cfg(test)]
-    pub(crate) fn snapshot_nodes_walked(&self) -> Option<u64> {
-        self.walk.as_ref().map(SnapshotWalk::nodes_written)
-    }
-
-    /// Serializes the next few nodes of the snapshot being taken, unless
-    /// the snapshot thread is [`CHUNKS_OUT`] chunks behind.
-    pub(crate) fn snapshot_step<C: Core>(&mut self, core: &mut C, busy: bool) {
-        if !self.snapshot_can_step() {
-            return;
-        }
-        let Some(walk) = self.walk.as_mut() else {
-            return;
-        };
-        let budget = if busy { STEP_BUSY } else { STEP_IDLE };
-        let done = core.snapshot_step(walk, budget, &mut self.snap_buf);
-        if done || self.snap_buf.len() >= CHUNK {
-            let next = if done {
-                BytesMut::new()
-            } else {
-                self.chunk_buffer()
-            };
-            let chunk = std::mem::replace(&mut self.snap_buf, next).freeze();
-            if let Some(tx) = &self.snap {
-                if tx.send(SnapCmd::Chunk(chunk)).is_ok() {
-                    self.chunks_out += 1;
-                }
-            }
-        }
-        if done {
-            let tail = self.walk.take().and_then(|mut w| w.take_tail());
-            self.snapshot_in_flight = true;
-            if let Some(tx) = &self.snap {
-                let _ = tx.send(SnapCmd::Finish {
-                    contains: core.last_zxid(),
-                    tail,
-                });
-            }
-        }
-    }
-
-    /// Completes when the log thread reports progress (or failure), a
-    /// snapshot ends, or a snapshot walk that waited for its writer may go
-    /// on; returns the outputs now free to leave.
+    /// Completes when the log thread reports progress (or failure) or a
+    /// snapshot ends; returns the outputs now free to leave.
     pub(crate) async fn progress(&mut self) -> Result<Vec<Output>, LogFailed> {
-        let writer_behind = self.walk.is_some() && self.chunks_out >= CHUNKS_OUT;
         tokio::select! {
-            Some(written) = self.recycled.recv(), if writer_behind => {
-                self.take_back(written);
-                Ok(Vec::new())
-            }
             changed = self.reports.changed() => {
                 if changed.is_err() {
                     return Err(LogFailed("the log thread has stopped".into()));
@@ -428,7 +267,6 @@ impl Durability {
             }
             done = snapshot_done(&mut self.snap_done) => {
                 self.snapshot_in_flight = false;
-                self.drop_chunk_buffers();
                 match done {
                     Some(SnapDone::Written(path)) => {
                         tracing::info!(snapshot = %path.display(), "snapshot written");
@@ -440,9 +278,6 @@ impl Durability {
                         tracing::error!("the snapshot thread has stopped; no more snapshots will be taken");
                         self.snap_done = None;
                         self.snap = None;
-                        // Its chunks will never come back: a walk waiting
-                        // for them would wait forever.
-                        self.walk = None;
                     }
                 }
                 Ok(Vec::new())
@@ -493,23 +328,8 @@ pub(crate) fn write_snapshot_now<C: Core>(
     disk: Arc<dyn Disk>,
     dir: &std::path::Path,
 ) -> Result<Option<PathBuf>, rzk_storage::SnapError> {
-    let mut buf = BytesMut::new();
-    let Some(mut walk) = core.begin_snapshot(&mut buf) else {
-        return Ok(None);
-    };
-    let mut sink =
-        snapshot_thread::Sealed::new(rzk_storage::SnapshotSink::create(disk, dir, walk.zxid())?);
-    loop {
-        let done = core.snapshot_step(&mut walk, STEP_WHOLE, &mut buf);
-        if done || buf.len() >= CHUNK {
-            if let Err(e) = sink.write(&buf) {
-                sink.abandon();
-                return Err(e);
-            }
-            buf.clear();
-        }
-        if done {
-            return sink.finish(walk.take_tail().as_ref()).map(Some);
-        }
+    match core.freeze_snapshot() {
+        Some(snap) => snapshot_thread::write_now(disk, dir, snap).map(Some),
+        None => Ok(None),
     }
 }

@@ -1,7 +1,7 @@
 //! Durability for the standalone server: the txn log written by a log
-//! thread with group commit, fuzzy snapshots serialized in small steps by
-//! the core task and written by a snapshot thread, recovery at start-up,
-//! and autopurge.
+//! thread with group commit, snapshots frozen by the core task and
+//! serialized and written by a snapshot thread, recovery at start-up, and
+//! autopurge.
 //!
 //! The guarantee: nothing a client can observe — a reply, a watch event, a
 //! read of a znode — leaves the server before every txn applied so far is

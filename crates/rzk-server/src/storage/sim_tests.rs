@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use rzk_core::persist::SnapshotWalk;
+use rzk_core::persist::FrozenWalk;
 use rzk_core::standalone::{Standalone, StandaloneConfig};
 use rzk_core::tree::ephemeral::ExtendedTypes;
 use rzk_proto::client::{
@@ -31,6 +31,7 @@ use rzk_proto::jute::Record;
 use rzk_storage::{Disk, SimDisk, SnapshotSink, TxnLog};
 
 use super::open::{open_on, StorageConfig, StorageStartError};
+use super::snapshot_thread::{self, Sealed};
 use crate::core::Now;
 
 struct Rng(u64);
@@ -65,8 +66,8 @@ struct Server {
     log: TxnLog,
     conn: u64,
     xid: i32,
-    /// A snapshot being taken: walk, bytes so far, its sink.
-    snap: Option<(SnapshotWalk, BytesMut, SnapshotSink)>,
+    /// A snapshot being written: the walk of the frozen state, its file.
+    snap: Option<(FrozenWalk, Sealed)>,
 }
 
 enum Boot {
@@ -133,17 +134,11 @@ impl World {
             self.acked = server.core.last_zxid();
         }
         if !opened.had_snapshot {
-            let mut buf = BytesMut::new();
-            let mut walk = server.core.begin_snapshot(&mut buf);
-            while !server.core.snapshot_step(&mut walk, 1 << 20, &mut buf) {}
-            if let Ok(mut sink) = SnapshotSink::create(disk_dyn, &self.cfg.snap_dir(), walk.zxid())
-            {
-                if sink.write(&buf).is_ok() {
-                    let _ = sink.finish();
-                } else {
-                    sink.abandon();
-                }
-            }
+            let _ = snapshot_thread::write_now(
+                disk_dyn,
+                &self.cfg.snap_dir(),
+                server.core.freeze_snapshot(),
+            );
         }
         self.conns += 1;
         server.conn = self.conns;
@@ -302,40 +297,48 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
                 }
             }
         } else if roll < 85 {
-            // Snapshot: begin, or step, or finish (after the log covers it).
+            // Snapshot: freeze, or write a few nodes while the server goes
+            // on, or publish (after the log covers it).
             let snap_dir = world.cfg.snap_dir();
             match server.snap.take() {
                 None => {
-                    let mut buf = BytesMut::new();
-                    let walk = server.core.begin_snapshot(&mut buf);
+                    let frozen = server.core.freeze_snapshot();
                     let _ = server.log.roll();
                     let disk_dyn: Arc<dyn Disk> = Arc::new(disk.clone());
-                    if let Ok(sink) = SnapshotSink::create(disk_dyn, &snap_dir, walk.zxid()) {
-                        server.snap = Some((walk, buf, sink));
+                    if let Ok(sink) = SnapshotSink::create(disk_dyn, &snap_dir, frozen.zxid()) {
+                        let mut file = Sealed::new(sink);
+                        let mut buf = BytesMut::new();
+                        let walk = frozen.begin(&mut buf);
+                        if file.write(&buf).is_ok() {
+                            server.snap = Some((walk, file));
+                        } else {
+                            file.abandon();
+                        }
                     }
                 }
-                Some((mut walk, mut buf, mut sink)) => {
+                Some((mut walk, mut file)) => {
                     let budget = 1 + rng.below(4) as usize;
-                    let done = server.core.snapshot_step(&mut walk, budget, &mut buf);
-                    if sink.write(&buf).is_err() {
-                        sink.abandon();
+                    let mut buf = BytesMut::new();
+                    let tail = walk.step(budget, &mut buf);
+                    if file.write(&buf).is_err() {
+                        file.abandon();
                         continue;
                     }
-                    buf.clear();
-                    if done {
+                    match tail {
                         // Publish only once the log holds everything the
-                        // fuzzy walk may contain.
-                        if server.log.commit().is_ok() {
-                            world.acked = server.core.last_zxid();
-                            if sink.finish().is_ok() {
-                                cov.snapshots_published += 1;
+                        // frozen state contains.
+                        Some(tail) => {
+                            if server.log.commit().is_ok() {
+                                world.acked = server.core.last_zxid();
+                                if file.finish(&tail).is_ok() {
+                                    cov.snapshots_published += 1;
+                                }
+                            } else {
+                                file.abandon();
+                                restart = true;
                             }
-                        } else {
-                            sink.abandon();
-                            restart = true;
                         }
-                    } else {
-                        server.snap = Some((walk, buf, sink));
+                        None => server.snap = Some((walk, file)),
                     }
                 }
             }

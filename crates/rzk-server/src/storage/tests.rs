@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use rzk_core::persist::SnapshotWalk;
+use bytes::Bytes;
+use rzk_core::persist::FrozenSnapshot;
 use rzk_proto::codec::FourLetterCommand;
 use rzk_proto::txn::{TxnBody, TxnEntry};
 use rzk_storage::{Disk, DiskFile, FsDisk, LogOptions, TxnLog};
@@ -153,9 +153,6 @@ impl Core for TxnCore {
     fn last_zxid(&self) -> i64 {
         self.zxid
     }
-    fn begin_snapshot(&mut self, _: &mut BytesMut) -> Option<SnapshotWalk> {
-        None
-    }
 }
 
 /// Durability over a fresh txn log in `dir` on `disk`, forced syncs,
@@ -269,8 +266,7 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
         .unwrap();
 }
 
-/// [`TxnCore`] with an (empty) tree to snapshot, whose walks advance only
-/// when the test steps them.
+/// [`TxnCore`] with a tree to snapshot, which only the test changes.
 #[derive(Debug, Default)]
 struct SnapCore {
     txns: TxnCore,
@@ -299,22 +295,54 @@ impl Core for SnapCore {
     fn last_zxid(&self) -> i64 {
         self.txns.last_zxid()
     }
-    fn begin_snapshot(&mut self, out: &mut BytesMut) -> Option<SnapshotWalk> {
-        Some(SnapshotWalk::begin_unsealed(
-            &self.tree,
-            &[],
+    fn freeze_snapshot(&mut self) -> Option<FrozenSnapshot> {
+        Some(FrozenSnapshot::new(
+            self.tree.freeze(),
+            Vec::new(),
             self.txns.zxid,
-            out,
+            None,
         ))
     }
-    fn snapshot_step(
-        &mut self,
-        walk: &mut SnapshotWalk,
-        budget: usize,
-        out: &mut BytesMut,
-    ) -> bool {
-        walk.step(&self.tree, budget, out, self.txns.zxid, None)
+}
+
+/// A disk on which every write to a snapshot waits for the test's token.
+fn snapshot_writes_gated() -> (Arc<dyn Disk>, mpsc::Sender<()>) {
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
+        inner: FsDisk,
+        gate: Arc::new(Mutex::new(gate_rx)),
+        gated: Gated::SnapshotWrites,
+        syncs: Arc::new(Mutex::new(0)),
+    });
+    (disk, gate_tx)
+}
+
+/// Waits (bounded) until the snapshot thread has reported the snapshot
+/// under way.
+async fn until_snapshot_ends(d: &mut Durability) {
+    while d.snapshot_busy() {
+        tokio::time::timeout(Duration::from_secs(10), d.progress())
+            .await
+            .expect("the snapshot thread reported within 10 s")
+            .unwrap();
     }
+}
+
+/// The published snapshot files in `dir`, decoded.
+fn snapshots_in(dir: &Path) -> Vec<rzk_proto::disk::Snapshot> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snapshot.")
+        })
+        .map(|p| {
+            rzk_proto::disk::Snapshot::decode(Bytes::from(std::fs::read(&p).unwrap())).unwrap()
+        })
+        .collect()
 }
 
 fn log_files(dir: &Path) -> usize {
@@ -333,7 +361,8 @@ fn log_files(dir: &Path) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_zookeeper() {
     let dir = tempfile::tempdir().unwrap();
-    let disk: Arc<dyn Disk> = Arc::new(FsDisk);
+    // The snapshot's writer is stuck until the gate opens.
+    let (disk, gate) = snapshot_writes_gated();
     // A snapshot is due after 6 to 10 txns.
     let (cfg, mut d) = start(&disk, dir.path(), 10);
     let mut core = SnapCore::default();
@@ -342,13 +371,13 @@ async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_
         d.after_call(core, out).unwrap();
     };
 
-    while !d.snapshotting() {
+    while !d.snapshot_busy() {
         write(&mut d, &mut core);
     }
     let started_at = core.txns.zxid;
     assert!((6..=10).contains(&started_at), "{started_at}");
-    // The walk is not stepped: it is still under way when the next
-    // snapshot falls due, which is skipped; the log rolls all the same.
+    // The snapshot is still being written when the next one falls due,
+    // which is skipped; the log rolls all the same.
     for _ in 0..10 {
         write(&mut d, &mut core);
     }
@@ -366,53 +395,42 @@ async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_
         3,
         "one log before the snapshot, one after it, one after the skipped one"
     );
-    // The count restarted at the skip: once the walk is done and its file
-    // written, the next write does not start another snapshot.
-    while d.snapshotting() {
-        d.snapshot_step(&mut core, false);
-    }
-    while d.snapshot_busy() {
-        tokio::time::timeout(Duration::from_secs(10), d.progress())
-            .await
-            .expect("the snapshot thread reported within 10 s")
-            .unwrap();
-    }
+    assert!(
+        d.snapshot_busy(),
+        "the first snapshot is still being written"
+    );
+    // The count restarted at the skip: once the file is written, the next
+    // write does not start another snapshot.
+    drop(gate);
+    until_snapshot_ends(&mut d).await;
     write(&mut d, &mut core);
     assert!(
-        !d.snapshotting(),
+        !d.snapshot_busy(),
         "a postponed snapshot started as soon as the last one ended"
     );
+    let snaps = snapshots_in(&cfg.snap_dir());
+    assert_eq!(snaps.len(), 1);
     tokio::task::spawn_blocking(move || d.shutdown())
         .await
         .unwrap();
 }
 
+/// The snapshot holds the tree as it was when it fell due, although the
+/// tree changed while its writer was stuck; and writes went on being
+/// acknowledged meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_walk_waits_for_a_writer_that_fell_behind_and_then_finishes() {
+async fn a_snapshot_is_the_tree_when_it_fell_due_and_writes_go_on_while_it_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let (gate_tx, gate_rx) = mpsc::channel::<()>();
-    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
-        inner: FsDisk,
-        gate: Arc::new(Mutex::new(gate_rx)),
-        gated: Gated::SnapshotWrites,
-        syncs: Arc::new(Mutex::new(0)),
-    });
+    let (disk, gate) = snapshot_writes_gated();
     let (cfg, mut d) = start(&disk, dir.path(), 10);
     let mut core = SnapCore::default();
-    // 400 nodes of 20 KiB: a snapshot of about 8 chunks, a step (32
-    // nodes under load) about 0.6 of one.
-    let value = Bytes::from(vec![7u8; 20 << 10]);
+    // 400 nodes of 20 KiB: a snapshot of about 8 MiB, written in chunks.
+    let acl = rzk_proto::data::Acl::open_unsafe();
+    let (old, new) = (Bytes::from(vec![7u8; 20 << 10]), Bytes::from_static(b"new"));
     for i in 0..400 {
+        let path = format!("/n{i:03}");
         core.tree
-            .create_node(
-                &format!("/n{i:03}"),
-                Some(value.clone()),
-                &rzk_proto::data::Acl::open_unsafe(),
-                0,
-                -1,
-                0,
-                0,
-            )
+            .create_node(&path, Some(old.clone()), &acl, 0, -1, 0, 0)
             .unwrap();
     }
     let nodes = 400 + 4; // the root, /zookeeper, its config and quota
@@ -420,50 +438,46 @@ async fn a_walk_waits_for_a_writer_that_fell_behind_and_then_finishes() {
         let out = core.frame(1, Bytes::from_static(b"w"), now());
         d.after_call(&mut core, out).unwrap();
     }
-    // The writer takes nothing: the walk goes on until four chunks are
-    // out, then stands still however often it is stepped.
-    for _ in 0..1000 {
-        d.snapshot_step(&mut core, true);
-    }
-    let walked = d.snapshot_nodes_walked().expect("the walk is under way");
-    assert!(!d.snapshot_can_step(), "the walk ran ahead of its writer");
-    assert!(
-        (150..300).contains(&walked),
-        "{walked} nodes walked: four chunks hold about 200"
-    );
-    for _ in 0..1000 {
-        d.snapshot_step(&mut core, true);
-    }
-    assert_eq!(d.snapshot_nodes_walked(), Some(walked));
-    // Once the disk takes writes, progress() wakes the walk each time a
-    // chunk comes back, and the snapshot completes.
-    drop(gate_tx);
-    while d.snapshot_busy() {
-        tokio::time::timeout(Duration::from_secs(10), d.progress())
-            .await
-            .expect("the snapshot thread gave a chunk back or finished within 10 s")
-            .unwrap();
-        while d.snapshot_can_step() {
-            d.snapshot_step(&mut core, true);
+    let frozen_at = core.txns.zxid;
+    // While the writer is stuck, the tree changes everywhere, and every
+    // write is acknowledged once its txn is durable.
+    for i in 0..400 {
+        let path = format!("/n{i:03}");
+        if i % 2 == 0 {
+            core.tree
+                .set_data(&path, Some(new.clone()), 1, 0, 0)
+                .unwrap();
+        } else {
+            core.tree.delete_node(&path, 0).unwrap();
         }
     }
-    let snaps: Vec<_> = std::fs::read_dir(cfg.snap_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("snapshot.")
-        })
-        .collect();
-    assert_eq!(snaps.len(), 1, "{snaps:?}");
-    let snap =
-        rzk_proto::disk::Snapshot::decode(Bytes::from(std::fs::read(&snaps[0]).unwrap())).unwrap();
+    core.tree
+        .create_node("/later", None, &acl, 0, -1, 0, 0)
+        .unwrap();
+    let mut released = 0;
+    for _ in 0..20 {
+        let out = core.frame(1, Bytes::from_static(b"w"), now());
+        released += d.after_call(&mut core, out).unwrap().len();
+    }
+    while released < 20 {
+        let r = tokio::time::timeout(Duration::from_secs(10), d.progress())
+            .await
+            .expect("writes were acknowledged within 10 s while the snapshot waited")
+            .unwrap();
+        released += r.len();
+    }
+    assert!(d.snapshot_busy(), "the snapshot is still being written");
+    drop(gate);
+    until_snapshot_ends(&mut d).await;
+    let snaps = snapshots_in(&cfg.snap_dir());
+    assert_eq!(snaps.len(), 1);
+    let snap = &snaps[0];
     assert_eq!(snap.tree.nodes.len(), nodes);
     assert!(snap.tree.nodes[1..401]
         .iter()
-        .all(|n| n.data.as_deref() == Some(&value[..])));
+        .all(|n| n.data.as_deref() == Some(&old[..])));
+    assert!(!snap.tree.nodes.iter().any(|n| n.path == "/later"));
+    assert!(frozen_at < core.txns.zxid);
     tokio::task::spawn_blocking(move || d.shutdown())
         .await
         .unwrap();
