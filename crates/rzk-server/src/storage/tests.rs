@@ -524,3 +524,55 @@ async fn commits_slower_than_the_warning_threshold_are_counted() {
             .unwrap();
     }
 }
+
+/// The snapshot thread runs at a lower priority than the rest of the
+/// server (nice 10 above the others, at most 19, for that thread alone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_snapshot_thread_yields_the_cpu_to_the_rest_of_the_server() {
+    /// (thread name, nice) of every thread of this process.
+    fn threads() -> Vec<(String, i64)> {
+        let mut out = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let (Ok(comm), Ok(stat)) = (
+                std::fs::read_to_string(task.path().join("comm")),
+                std::fs::read_to_string(task.path().join("stat")),
+            ) else {
+                continue; // the thread ended meanwhile
+            };
+            // Fields after the parenthesised name: state is field 3, nice
+            // field 19.
+            let after = &stat[stat.rfind(')').unwrap() + 2..];
+            let nice = after.split(' ').nth(19 - 3).unwrap().parse().unwrap();
+            out.push((comm.trim().to_owned(), nice));
+        }
+        out
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let disk: Arc<dyn Disk> = Arc::new(FsDisk);
+    let (_, d) = start(&disk, dir.path(), 100);
+    let nice_of = |thread: &str| {
+        threads()
+            .into_iter()
+            .find(|(name, _)| name == thread)
+            .map(|(_, nice)| nice)
+    };
+    let log_nice = nice_of("rzk-txnlog").expect("the log thread runs");
+    let want = (log_nice + 10).min(19);
+    let mut snapshot_nice = None;
+    // Bounded: the thread lowers itself as it starts.
+    for _ in 0..100 {
+        snapshot_nice = nice_of("rzk-snapshot");
+        if snapshot_nice == Some(want) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        snapshot_nice,
+        Some(want),
+        "the log thread's nice is {log_nice}"
+    );
+    tokio::task::spawn_blocking(move || d.shutdown())
+        .await
+        .unwrap();
+}
