@@ -239,7 +239,7 @@ impl DataTree {
             self.acls.release(node.acl);
             self.index_remove(&p, node.stat.ephemeral_owner);
             self.data_size -= utf16_len(&p) + node.data.as_ref().map_or(0, |d| d.len() as i64);
-            for (name, child) in node.children {
+            for (name, child) in node.children.into_pairs() {
                 stack.push((child, format!("{p}/{name}")));
             }
         }

@@ -22,7 +22,7 @@ use bytes::Bytes;
 use rzk_proto::data::Acl;
 use rzk_proto::disk::SnapNode;
 
-use super::node::{Arena, Children, Node, NodeId, ROOT_ID};
+use super::node::{Arena, Node, NodeId, ROOT_ID};
 use super::{utf16_len, AclCache, DataTree, ExtendedTypes, OPEN_ACL_REF};
 
 /// Why a snapshot node could not be loaded.
@@ -216,12 +216,8 @@ impl TreeLoader {
             return;
         }
         if let Some(node) = self.tree.nodes.get_mut(top.id) {
-            if node.children.is_empty() {
-                // Sorted and distinct: built in one pass.
-                node.children = Children::from_iter(pending);
-            } else {
-                node.children.extend(pending);
-            }
+            // Sorted and distinct.
+            node.children.extend_sorted(pending);
         }
     }
 

@@ -17,6 +17,7 @@
 
 mod acl_cache;
 mod apply;
+mod children;
 pub mod ephemeral;
 pub(crate) mod load;
 mod node;
@@ -177,11 +178,9 @@ impl<'a> NodeRef<'a> {
     /// the tree has changed, and go on from there without searching again
     /// for each child.
     pub fn children_after(&self, after: Option<&str>) -> ChildrenAfter<'a> {
-        use std::ops::Bound;
-        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
         ChildrenAfter {
             tree: self.tree,
-            range: self.node.children.range::<_, str>((from, Bound::Unbounded)),
+            range: self.node.children.after(after),
         }
     }
 
@@ -486,7 +485,7 @@ impl DataTree {
 #[derive(Debug)]
 pub struct ChildrenAfter<'a> {
     tree: &'a DataTree,
-    range: node::ChildRange<'a>,
+    range: children::ChildRange<'a>,
 }
 
 impl<'a> Iterator for ChildrenAfter<'a> {

@@ -4,7 +4,8 @@
 //!
 //! Copies are cheap and independent: [`Arena`]'s chunks and the children
 //! maps are shared until one side writes, and a write copies only the
-//! chunk (at most [`CHUNK`] slots) or the map nodes on its way. That is
+//! chunk (at most [`CHUNK`] slots) or the one map it changes (see
+//! `children.rs`). That is
 //! what lets a snapshot be written from a frozen copy on another thread
 //! while the core task goes on changing the tree.
 //!
@@ -22,6 +23,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use compact_str::CompactString;
+
+pub(crate) use super::children::Children;
 use rzk_proto::data::StatPersisted;
 
 /// A child's name as its parent's map keeps it: names of up to 24 bytes
@@ -40,21 +43,6 @@ use rzk_proto::data::StatPersisted;
 /// against 254 ns a node, timed outside the bench). A name costs 24 bytes
 /// instead of a 16-byte pointer plus its own allocation.
 pub(crate) type Name = CompactString;
-
-/// A node's children: name to index, sorted. A persistent B-tree, so that
-/// a frozen copy of the tree shares it and a later insert copies only the
-/// few map nodes on its path — a `BTreeMap` would have to be copied whole,
-/// which for a parent of a million children stalls the writer for tens of
-/// milliseconds.
-pub(crate) type Children = imbl::OrdMap<Name, NodeId>;
-
-/// All of a node's children in name order.
-pub(crate) type ChildIter<'a> =
-    imbl::ordmap::Iter<'a, Name, NodeId, imbl::shared_ptr::DefaultSharedPtr>;
-
-/// A node's children from some name on, in name order.
-pub(crate) type ChildRange<'a> =
-    imbl::ordmap::RangedIter<'a, Name, NodeId, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// Index of a node in the arena.
 pub(crate) type NodeId = u32;

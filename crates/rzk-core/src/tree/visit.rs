@@ -3,7 +3,7 @@
 //! `StringBuilder`), so a walk over a million nodes allocates per level of
 //! depth, not per node.
 
-use super::node::ChildIter;
+use super::children::ChildRange;
 use super::{DataTree, NodeRef};
 
 impl DataTree {
@@ -30,7 +30,7 @@ impl DataTree {
         );
         // Each level: the iterator over its children and the length of its
         // own path in `path`.
-        let mut stack: Vec<(ChildIter<'_>, usize)> = vec![(top_node.children.iter(), path.len())];
+        let mut stack: Vec<(ChildRange<'_>, usize)> = vec![(top_node.children.iter(), path.len())];
         while let Some((children, base)) = stack.last_mut() {
             let base = *base;
             let Some((name, &id)) = children.next() else {
