@@ -91,7 +91,7 @@ fn server(compression: &str) -> ApacheZk {
     .unwrap()
 }
 
-/// Creates, changes and removes nodes of every kind, in ~350 txns, so the
+/// Creates, changes and removes nodes of every kind, in ~470 txns, so the
 /// server rolls several logs and snapshots.
 async fn workload(connect: &str) {
     let open = Acl::open_unsafe();
@@ -141,6 +141,20 @@ async fn workload(connect: &str) {
     }
     for i in (0..150).step_by(3) {
         c.delete(&format!("/many/n{i}"), -1).await.unwrap();
+    }
+    // Two rewrites of every survivor: with snapCount=100 ZooKeeper snapshots
+    // at most 100 txns apart, so the ~470 txns here leave at least 4
+    // snapshots (snapshot.0 and 3 more) whatever its random rolls.
+    for round in 0..2 {
+        for i in (0..150).filter(|i| i % 3 != 0) {
+            c.set_data(
+                &format!("/many/n{i}"),
+                Bytes::from(format!("value {i}, round {round}, a comma}} and 100%")),
+                -1,
+            )
+            .await
+            .unwrap();
+        }
     }
     c.create("/seq", None, &open, CreateMode::Persistent)
         .await
