@@ -2,7 +2,8 @@
 //! txn-log framing, snapshots, the SNAP body of §5.6 that shares the
 //! snapshot's data-tree layout, file names and preallocation arithmetic.
 //!
-//! Everything here is pure: decoders take bytes already in memory,
+//! Everything here is pure: decoders take bytes already in memory (or,
+//! for a snapshot, pull them from a [`SnapshotSource`] storage provides),
 //! encoders append to buffers, and storage does the I/O. Compression of
 //! snapshots (gz, snappy) is storage's concern too: the formats here are
 //! the uncompressed streams, over which the checksums are computed.
@@ -30,7 +31,7 @@ pub use prealloc::{padded_log_size, DEFAULT_PREALLOC_SIZE, PREALLOC_SLACK};
 pub use seal::{has_checked_tail, CHECKED_TAIL, SEAL_LEN};
 pub use snapbody::{SnapBody, SnapBodyReader, SnapBodyWriter, SNAP_SIGNATURE};
 pub use snapshot::{DigestValue, Snapshot, SnapshotTail, ZxidDigest, DIGEST_VERSION};
-pub use snapshot_reader::SnapshotReader;
+pub use snapshot_reader::{MemorySource, SnapshotReader, SnapshotSource};
 pub use snapshot_writer::{SnapshotSealer, SnapshotWriter, UnsealedSnapshotWriter};
 pub use tree::{
     write_terminator, AclCacheEntry, DataTreeImage, SessionEntry, SnapNode, SnapNodeRef, TreeHead,

@@ -47,6 +47,13 @@ impl RunningChecksum {
         }
     }
 
+    /// Moves on to a buffer that starts at `buf[mark..]` of the old one,
+    /// which has been summed up to `mark`.
+    pub(crate) fn rebase(&mut self, mark: usize) {
+        debug_assert_eq!(self.summed_to, mark);
+        self.summed_to -= mark.min(self.summed_to);
+    }
+
     /// The checksum as ZooKeeper stores it: a long with the upper half 0.
     pub(crate) fn value(&self) -> i64 {
         i64::from(self.adler.checksum())

@@ -10,8 +10,9 @@ use crate::disk::header::{FILE_HEADER_LEN, SNAP_MAGIC, TXNLOG_MAGIC};
 use crate::disk::seal::{has_checked_tail, CHECKED_TAIL, SEAL_LEN};
 use crate::disk::strategies;
 use crate::disk::tree::{AclCacheEntry, SessionEntry, SnapNode, TreeHead, OPEN_ACL_UNSAFE_REF};
+use crate::disk::{SnapshotReader, SnapshotSource};
 use crate::disk::{SnapshotSealer, UnsealedSnapshotWriter};
-use crate::jute::DecodeErrorKind;
+use crate::jute::{DecodeError, DecodeErrorKind, DecodeResult};
 
 fn node(path: &str, data: Option<&'static [u8]>, acl_ref: i64) -> SnapNode {
     SnapNode {
@@ -359,5 +360,116 @@ proptest! {
         // The first seal covers the header too, and Adler32 catches every
         // single-byte change.
         prop_assert!(Snapshot::decode(bytes).is_err(), "byte {} changed unnoticed", at);
+    }
+}
+
+/// Hands over a file in pieces whose sizes cycle through `sizes`.
+struct Pieces {
+    file: Bytes,
+    at: usize,
+    sizes: Vec<usize>,
+    next: usize,
+}
+
+impl SnapshotSource for Pieces {
+    fn read_piece(&mut self, out: &mut BytesMut) -> bool {
+        if self.at == self.file.len() {
+            return false;
+        }
+        let n = self.sizes[self.next % self.sizes.len()].max(1);
+        self.next += 1;
+        let end = (self.at + n).min(self.file.len());
+        out.extend_from_slice(&self.file[self.at..end]);
+        self.at = end;
+        true
+    }
+}
+
+type Decoded = (TreeHead, Vec<SnapNode>, SnapshotTail, usize);
+
+/// Everything a reader yields: the head, the nodes, the tail and where it
+/// ended, or the first error.
+fn drain(opened: DecodeResult<(SnapshotReader, TreeHead)>) -> Result<Decoded, DecodeError> {
+    let (mut r, head) = opened?;
+    let mut nodes = Vec::new();
+    while let Some(n) = r.next_node()? {
+        nodes.push(n);
+    }
+    let end = r.position();
+    Ok((head, nodes, r.finish()?, end))
+}
+
+fn whole(file: &Bytes) -> Result<Decoded, DecodeError> {
+    drain(SnapshotReader::open(file.clone()))
+}
+
+fn pieced(file: &Bytes, sizes: Vec<usize>) -> Result<Decoded, DecodeError> {
+    let source = Pieces {
+        file: file.clone(),
+        at: 0,
+        sizes,
+        next: 0,
+    };
+    drain(SnapshotReader::open_source(
+        Box::new(source),
+        crate::jute::DEFAULT_MAX_BUFFER * 2,
+    ))
+}
+
+#[test]
+fn a_file_read_a_byte_at_a_time_decodes_as_the_whole() {
+    let file = snapshot(full_tail()).encode();
+    let got = pieced(&file, vec![1]).unwrap();
+    assert_eq!(got, whole(&file).unwrap());
+    assert_eq!(got.1, snapshot(full_tail()).tree.nodes);
+}
+
+#[test]
+fn a_source_that_stops_early_is_a_truncated_file_at_the_same_offset() {
+    let file = snapshot(full_tail()).encode();
+    for cut in [0, 3, FILE_HEADER_LEN + 2, file.len() / 2, file.len() - 1] {
+        let short = file.slice(..cut);
+        let e = pieced(&short, vec![7, 1, 300]).unwrap_err();
+        assert_eq!(e, whole(&short).unwrap_err(), "cut at {cut}");
+    }
+}
+
+#[test]
+fn a_large_head_grows_the_window_until_it_decodes() {
+    let mut s = snapshot(full_tail());
+    s.tree.head.sessions = (0..500)
+        .map(|i| SessionEntry {
+            session_id: i,
+            timeout: 4000,
+        })
+        .collect();
+    let file = s.encode();
+    assert_eq!(pieced(&file, vec![64]).unwrap(), whole(&file).unwrap());
+}
+
+proptest! {
+    #[test]
+    fn pieces_of_any_sizes_decode_as_the_whole(
+        tree in strategies::image(), tail in strategies::tail(),
+        sizes in prop::collection::vec(1usize..200, 1..8),
+    ) {
+        let file = Snapshot { header: FileHeader::snapshot(), tree, tail }.encode();
+        prop_assert_eq!(pieced(&file, sizes), whole(&file));
+    }
+
+    #[test]
+    fn broken_files_fail_in_pieces_as_they_fail_whole(
+        tree in strategies::image(), at: prop::sample::Index, flip in 0u8..=255,
+        cut: prop::sample::Index, extra in prop::collection::vec(any::<u8>(), 0..4),
+        sizes in prop::collection::vec(1usize..100, 1..8),
+    ) {
+        let s = Snapshot { header: FileHeader::snapshot(), tree, tail: full_tail() };
+        let mut bytes = BytesMut::from(&s.encode()[..]);
+        let at = at.index(bytes.len());
+        bytes[at] ^= flip;
+        bytes.truncate(cut.index(bytes.len() + 1).max(at));
+        bytes.extend_from_slice(&extra);
+        let file = bytes.freeze();
+        prop_assert_eq!(pieced(&file, sizes), whole(&file));
     }
 }
