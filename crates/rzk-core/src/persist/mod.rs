@@ -5,7 +5,8 @@
 //! everything here takes and produces bytes in memory.
 //!
 //! * [`restore_snapshot`]: an uncompressed snapshot file → [`Restored`]
-//!   (tree, sessions, the digest block);
+//!   (tree, sessions, the digest block); [`restore_snapshot_from`] the
+//!   same from a file storage hands over a piece at a time;
 //! * [`Recovered`]: a tree, sessions and last zxid, fed log txns in order
 //!   by [`Recovered::replay`], idempotently over a fuzzy snapshot as
 //!   ZooKeeper's `FileTxnSnapLog.processTransaction` is, checking digests
@@ -26,7 +27,10 @@ mod walk;
 
 pub use frozen::{FrozenSnapshot, FrozenWalk};
 pub use recover::{DigestCheck, DigestMismatch, Recovered, ReplayError};
-pub use restore::{restore_snapshot, restore_snapshot_with_max_len, RestoreError, Restored};
+pub use restore::{
+    restore_snapshot, restore_snapshot_from, restore_snapshot_with_max_len, DetachedNode,
+    RestoreError, Restored, SnapshotLoader,
+};
 pub use walk::SnapshotWalk;
 
 pub use crate::tree::load::NodeProblem;

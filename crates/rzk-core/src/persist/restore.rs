@@ -2,7 +2,9 @@
 //! `DataTree.deserialize`).
 
 use bytes::Bytes;
-use rzk_proto::disk::{SnapshotReader, ZxidDigest};
+use rzk_proto::disk::{
+    SnapNode, SnapshotReader, SnapshotSource, SnapshotTail, TreeHead, ZxidDigest,
+};
 use rzk_proto::jute::{DecodeError, DEFAULT_MAX_BUFFER};
 
 use crate::request::digest::node_digest;
@@ -71,35 +73,125 @@ pub fn restore_snapshot_with_max_len(
     types: ExtendedTypes,
     max_len: usize,
 ) -> Result<Restored, RestoreError> {
-    let reader_len = file.len();
-    let (mut reader, head) = SnapshotReader::open_with_max_len(file, max_len)?;
-    let sessions = head
-        .sessions
-        .iter()
-        .map(|s| (s.session_id, s.timeout))
-        .collect();
-    let acls = head.acl_cache.into_iter().map(|e| (e.acl_ref, e.acls));
-    let mut loader = TreeLoader::new(types, acls, reader_len);
-    let mut digest = 0u64;
+    let file_len = file.len();
+    let (reader, head) = SnapshotReader::open_with_max_len(file, max_len)?;
+    restore_from(reader, head, types, file_len)
+}
+
+/// [`restore_snapshot`] for a file of about `file_len` bytes read a piece
+/// at a time from `source`: the same tree, or the same error at the same
+/// offset, while holding only a piece of the file at once.
+///
+/// A source that fails reads as a file that ends there; its owner knows
+/// why and should say so rather than report the truncation.
+pub fn restore_snapshot_from(
+    source: Box<dyn SnapshotSource + Send>,
+    file_len: usize,
+    types: ExtendedTypes,
+) -> Result<Restored, RestoreError> {
+    let (reader, head) = SnapshotReader::open_source(source, DEFAULT_MAX_BUFFER * 2)?;
+    restore_from(reader, head, types, file_len)
+}
+
+fn restore_from(
+    mut reader: SnapshotReader,
+    head: TreeHead,
+    types: ExtendedTypes,
+    file_len: usize,
+) -> Result<Restored, RestoreError> {
+    let mut loader = SnapshotLoader::new(head, types, file_len);
     let mut offset = reader.position();
     while let Some(node) = reader.next_node()? {
-        let d = node_digest(&node.path, node.data.as_deref(), &node.stat);
-        digest = digest.wrapping_add(d);
-        loader
+        loader.add(DetachedNode::new(node, offset))?;
+        offset = reader.position();
+    }
+    let tail = reader.finish()?;
+    loader.finish(tail, offset)
+}
+
+/// A snapshot node as [`SnapshotLoader::add`] takes it: decoded, with its
+/// data copied out of the file's bytes and its digest computed. Made on
+/// any thread, so that decoding and copying can run beside the loader.
+#[derive(Debug)]
+pub struct DetachedNode {
+    node: SnapNode,
+    offset: usize,
+    digest: u64,
+}
+
+impl DetachedNode {
+    /// `node`, decoded at byte `offset` of its file (for error messages).
+    pub fn new(node: SnapNode, offset: usize) -> Self {
+        let digest = node_digest(&node.path, node.data.as_deref(), &node.stat);
+        // Copied, not sliced: a slice would keep the whole file in memory
+        // (paths, stats and all) for as long as any node loaded from it is
+        // unchanged.
+        let data = node.data.map(|d| Bytes::copy_from_slice(&d));
+        Self {
+            node: SnapNode { data, ..node },
+            offset,
+            digest,
+        }
+    }
+}
+
+/// A tree being built from a snapshot's nodes, in file order: what
+/// [`restore_snapshot`] does with the nodes it decodes, for a caller that
+/// decodes them elsewhere. Fed the same nodes, it gives the same tree or
+/// the same error.
+#[derive(Debug)]
+pub struct SnapshotLoader {
+    loader: TreeLoader,
+    sessions: Vec<(i64, i32)>,
+    digest: u64,
+}
+
+impl SnapshotLoader {
+    /// A loader for the nodes after `head` (sessions and ACL cache) in a
+    /// file of about `file_len` bytes.
+    pub fn new(head: TreeHead, types: ExtendedTypes, file_len: usize) -> Self {
+        let sessions = head
+            .sessions
+            .iter()
+            .map(|s| (s.session_id, s.timeout))
+            .collect();
+        let acls = head.acl_cache.into_iter().map(|e| (e.acl_ref, e.acls));
+        Self {
+            loader: TreeLoader::new(types, acls, file_len),
+            sessions,
+            digest: 0,
+        }
+    }
+
+    /// Places the next node of the file.
+    pub fn add(&mut self, node: DetachedNode) -> Result<(), RestoreError> {
+        let DetachedNode {
+            node,
+            offset,
+            digest,
+        } = node;
+        self.digest = self.digest.wrapping_add(digest);
+        self.loader
             .add(node)
             .map_err(|(problem, path)| RestoreError::Node {
                 path,
                 offset,
                 problem,
-            })?;
-        offset = reader.position();
+            })
     }
-    let tail = reader.finish()?;
-    let tree = loader.finish().ok_or(RestoreError::NoRoot { offset })?;
-    Ok(Restored {
-        tree,
-        sessions,
-        digest: tail.digest,
-        tree_digest: digest as i64,
-    })
+
+    /// The loaded snapshot, given the file's `tail` and the offset `end`
+    /// of its node list's terminator.
+    pub fn finish(self, tail: SnapshotTail, end: usize) -> Result<Restored, RestoreError> {
+        let tree = self
+            .loader
+            .finish()
+            .ok_or(RestoreError::NoRoot { offset: end })?;
+        Ok(Restored {
+            tree,
+            sessions: self.sessions,
+            digest: tail.digest,
+            tree_digest: self.digest as i64,
+        })
+    }
 }

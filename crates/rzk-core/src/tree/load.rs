@@ -18,7 +18,6 @@
 //! it rebuilds the quota usage (`setupQuota`) and drops ACL entries no node
 //! uses (`purgeUnused`). No full path is kept except for indexed nodes.
 
-use bytes::Bytes;
 use rzk_proto::data::Acl;
 use rzk_proto::disk::SnapNode;
 
@@ -97,8 +96,9 @@ impl TreeLoader {
         }
     }
 
-    /// Loads one node. On failure the node's path comes back with the
-    /// problem, for the error message.
+    /// Loads one node, keeping its data as given (the caller detaches it
+    /// from the file's bytes). On failure the node's path comes back with
+    /// the problem, for the error message.
     pub(crate) fn add(&mut self, node: SnapNode) -> Result<(), (NodeProblem, String)> {
         let SnapNode {
             path,
@@ -106,10 +106,6 @@ impl TreeLoader {
             acl_ref,
             stat,
         } = node;
-        // Copied, not sliced: a slice would keep the whole file in memory
-        // (paths, stats and all) for as long as any node loaded from it
-        // is unchanged.
-        let data = data.map(|d| Bytes::copy_from_slice(&d));
         match self.store(&path, Node::new(data, acl_ref, stat)) {
             Ok(()) => {
                 self.last_path = path;

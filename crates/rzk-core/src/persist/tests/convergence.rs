@@ -12,10 +12,11 @@ use rzk_proto::codes::OpCode;
 use rzk_proto::disk::Snapshot;
 
 use super::golden::TTL_ON;
+use super::restore_both as restore_snapshot;
 use super::{
     acls, assert_same_tree, check, create, create_ttl, delete, multi, set_acl, set_data, Driver,
 };
-use crate::persist::{restore_snapshot, Recovered, SnapshotWalk};
+use crate::persist::{Recovered, SnapshotWalk};
 
 /// Few paths, so writes keep hitting the same nodes, their parents and
 /// their children while the walk passes by. Sequential creates add more.

@@ -10,7 +10,8 @@ use rzk_proto::disk::{
 use rzk_proto::jute::{DecodeErrorKind, Jute};
 
 use super::golden::{golden_log, golden_snapshot, TTL_ON};
-use crate::persist::{restore_snapshot, NodeProblem, Recovered, ReplayError, RestoreError};
+use super::restore_both as restore_snapshot;
+use crate::persist::{NodeProblem, Recovered, ReplayError, RestoreError};
 use crate::tree::ExtendedTypes;
 
 fn node(path: &str, acl_ref: i64) -> SnapNode {

@@ -9,7 +9,8 @@ use rzk_proto::jute::Record;
 use rzk_proto::txn::TxnEntry;
 
 use super::assert_same_tree;
-use crate::persist::{restore_snapshot, Recovered, Restored};
+use super::restore_both as restore_snapshot;
+use crate::persist::{Recovered, Restored};
 use crate::request::digest::full_tree_digest;
 use crate::tree::{EphemeralType, ExtendedTypes};
 

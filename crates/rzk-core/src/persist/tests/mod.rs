@@ -84,6 +84,31 @@ pub(crate) fn assert_same_tree(got: &DataTree, want: &DataTree) {
     assert_eq!(g, w);
 }
 
+/// `restore_snapshot(file, types)`, after checking that loading the file
+/// in pieces (of 1, 13 and 4096 bytes) gives the same tree, sessions and
+/// digests, or the same error.
+pub(crate) fn restore_both(
+    file: Bytes,
+    types: ExtendedTypes,
+) -> Result<super::Restored, super::RestoreError> {
+    let whole = super::restore_snapshot(file.clone(), types);
+    for piece in [1, 13, 4096] {
+        let source = Box::new(rzk_proto::disk::MemorySource::new(file.clone(), piece));
+        let pieced = super::restore_snapshot_from(source, file.len(), types);
+        match (&whole, &pieced) {
+            (Ok(w), Ok(p)) => {
+                assert_same_tree(&p.tree, &w.tree);
+                assert_eq!(p.sessions, w.sessions, "pieces of {piece}");
+                assert_eq!(p.digest, w.digest, "pieces of {piece}");
+                assert_eq!(p.tree_digest, w.tree_digest, "pieces of {piece}");
+            }
+            (Err(w), Err(p)) => assert_eq!(p, w, "pieces of {piece}"),
+            (w, p) => panic!("whole: {w:?}\npieces of {piece}: {p:?}"),
+        }
+    }
+    whole
+}
+
 /// A whole snapshot of `tree` written by the walk with steps of `budget`
 /// nodes and nothing changing in between.
 pub(crate) fn snapshot_of(
