@@ -12,12 +12,14 @@
 //! each write returns once the device has them, which paces the writer
 //! without a separate write-behind.
 //!
-//! [`read_whole`] is the other half: a snapshot read at start-up goes from
-//! the device into the one buffer that holds it, without first filling
-//! the page cache (which the write above left cold). An uncached file read
-//! through the cache came off this VM's disk at about 650 MB/s, directly
-//! at 2 GB/s (dd); the 1M-znode restart after direct writes took 1.2–2.0 s
-//! with buffered reads of its snapshot and 0.7–0.8 s with direct ones.
+//! [`read_whole`] is the other half: a snapshot read whole (by the tools,
+//! `read_snapshot`) goes from the device into the one buffer that holds
+//! it, without first filling the page cache (which the write above left
+//! cold). An uncached file read through the cache came off this VM's disk
+//! at about 650 MB/s, directly at 2 GB/s (dd); the 1M-znode restart after
+//! direct writes took 1.2–2.0 s with buffered reads of its snapshot and
+//! 0.7–0.8 s with direct ones. Start-up now reads its snapshot in pieces,
+//! directly too (`readahead.rs`).
 //!
 //! Durability is unchanged: only [`DiskFile::sync`] makes bytes durable (a
 //! direct write does not flush the device's cache). Bytes written since the
@@ -36,7 +38,7 @@ use crate::disk::DiskFile;
 /// Offsets, lengths and the buffer's address are kept multiples of this,
 /// as direct I/O requires: 4096 covers every logical block size in use
 /// (512 and 4096).
-const ALIGN: usize = 4096;
+pub(crate) const ALIGN: usize = 4096;
 
 /// Bytes per write to the device. Small enough that a txn log sync queued
 /// behind one waits a fraction of a millisecond, large enough that a
@@ -241,14 +243,14 @@ pub(crate) fn read_whole(path: &Path) -> io::Result<Bytes> {
 }
 
 #[cfg(target_os = "linux")]
-fn is_direct(file: &File) -> bool {
+pub(crate) fn is_direct(file: &File) -> bool {
     rustix::fs::fcntl_getfl(file).is_ok_and(|f| f.contains(rustix::fs::OFlags::DIRECT))
 }
 
 /// Turns direct I/O on or off for `file`. Refused (a file system without
 /// it) means buffered writes, which is what `false` asks for anyway.
 #[cfg(target_os = "linux")]
-fn set_direct(file: &File, on: bool) {
+pub(crate) fn set_direct(file: &File, on: bool) {
     use rustix::fs::OFlags;
     if let Ok(mut flags) = rustix::fs::fcntl_getfl(file) {
         flags.set(OFlags::DIRECT, on);
@@ -257,12 +259,12 @@ fn set_direct(file: &File, on: bool) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn is_direct(_: &File) -> bool {
+pub(crate) fn is_direct(_: &File) -> bool {
     false
 }
 
 #[cfg(not(target_os = "linux"))]
-fn set_direct(_: &File, _: bool) {}
+pub(crate) fn set_direct(_: &File, _: bool) {}
 
 #[cfg(test)]
 mod tests {

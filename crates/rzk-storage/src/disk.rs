@@ -64,6 +64,16 @@ pub trait Disk: Send + Sync + Debug + 'static {
     fn read_once(&self, path: &Path) -> io::Result<Bytes> {
         self.read(path).map(Bytes::from)
     }
+    /// `path`'s content a piece at a time, for a file read once in order
+    /// and not written meanwhile (a snapshot at start-up). The real disk
+    /// reads it on a thread of its own, ahead of the decoder and around the
+    /// page cache (see `readahead.rs`).
+    fn read_pieces(&self, path: &Path) -> io::Result<crate::Pieces> {
+        Ok(crate::Pieces::in_memory(
+            Bytes::from(self.read(path)?),
+            64 << 10,
+        ))
+    }
     /// At most the first `n` bytes of `path` (fewer if it is shorter).
     /// Checking a file's magic must not read a whole snapshot.
     fn read_head(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {
@@ -203,6 +213,10 @@ impl Disk for FsDisk {
 
     fn read_once(&self, path: &Path) -> io::Result<Bytes> {
         direct::read_whole(path)
+    }
+
+    fn read_pieces(&self, path: &Path) -> io::Result<crate::Pieces> {
+        crate::Pieces::read_ahead(path)
     }
 
     fn read_head(&self, path: &Path, n: usize) -> io::Result<Vec<u8>> {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod logscan;
 mod logscan_file;
 pub mod purge;
+pub mod readahead;
 pub mod sim;
 mod sim_content;
 #[cfg(test)]
@@ -33,6 +34,7 @@ pub use epoch::{read_epoch, read_pending_epoch, write_epoch, EpochError, EpochFi
 pub use error::{LogDamage, NotTorn, StorageError};
 pub use logscan::{inspect_logs, read_logs, LogRead, LoggedTxn, TornTail, MAX_TXN_LEN};
 pub use purge::{autopurge_retain_count, purge, PurgeReport, MIN_SNAP_RETAIN_COUNT};
+pub use readahead::{Pieces, ReadFailure};
 pub use sim::{SimDisk, SimStats};
 pub use snapfile::{
     read_snapshot, snapshot_candidates, SnapshotCandidate, SnapshotSink, MAX_SNAPSHOT_CANDIDATES,

@@ -162,9 +162,10 @@ fn scan_logs(disk: &dyn Disk, dir: &Path, after_zxid: i64) -> Result<Found, Stor
         if !scan.entries.is_empty() {
             files.push(path.clone());
         }
-        // Keep only the entries' bytes: the file's buffer may be mostly
-        // preallocated zeros, which the returned txns would keep alive.
-        let kept = Bytes::copy_from_slice(&bytes[..end_of(scan.end, bytes.len())]);
+        // The txns are slices of the file's buffer, not copies: it holds
+        // the file's data and no more than `ZERO_LOOKAHEAD` of zeros
+        // after it, and lives only as long as the txns (which recovery
+        // replays and drops).
         for e in &scan.entries {
             let offset = e.offset as u64;
             let zxid = TxnEntry::from_bytes(e.txn.clone())
@@ -187,10 +188,9 @@ fn scan_logs(disk: &dyn Disk, dir: &Path, after_zxid: i64) -> Result<Found, Stor
             }
             previous = Some(zxid);
             if zxid > after_zxid {
-                let at = e.offset + 12;
                 entries.push(LoggedTxn {
                     zxid,
-                    txn: kept.slice(at..at + e.txn.len()),
+                    txn: e.txn.clone(),
                 });
             }
         }
@@ -229,11 +229,6 @@ fn read_log_file(disk: &dyn Disk, path: &Path) -> Result<Bytes, StorageError> {
         bytes.resize(usize::try_from(shown).unwrap_or(usize::MAX), 0);
     }
     Ok(Bytes::from(bytes))
-}
-
-/// `end` as an index into a file of `len` bytes.
-fn end_of(end: u64, len: usize) -> usize {
-    usize::try_from(end).map_or(len, |e| e.min(len))
 }
 
 /// The txn log files among `names`, by zxid (then name, for a stable
