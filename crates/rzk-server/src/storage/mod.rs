@@ -16,6 +16,7 @@ mod fsync_stats;
 mod log_thread;
 mod open;
 mod purge_thread;
+mod snapshot_load;
 mod snapshot_thread;
 
 pub(crate) use durability::{write_snapshot_now, Durability};

@@ -5,10 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rzk_core::persist::{restore_snapshot, Recovered};
+use rzk_core::persist::{restore_snapshot, Recovered, Restored};
+
+use super::snapshot_load::load_on_two_threads;
 use rzk_core::tree::ephemeral::ExtendedTypes;
+use rzk_proto::disk::SnapCompression;
 use rzk_proto::jute::Record;
 use rzk_proto::txn::TxnEntry;
+use rzk_storage::snapfile::SnapshotCandidate;
 use rzk_storage::{
     read_logs, read_snapshot, snapshot_candidates, Disk, FsDisk, LogOptions, TxnLog,
 };
@@ -135,8 +139,24 @@ pub(crate) fn open_on(
                 source,
             })?;
     }
-    let (mut recovered, had_snapshot) = load_newest_snapshot(&*disk, &snap_dir, types)?;
-    let logs = read_logs(&*disk, &log_dir, recovered.last_zxid)?;
+    let candidates = snapshot_candidates(&*disk, &snap_dir)?;
+    // The logs after the newest snapshot are read while it loads: they
+    // are what is replayed unless that snapshot turns out unusable.
+    let expected_zxid = candidates.first().map_or(0, |c| c.zxid);
+    let (loaded, early_logs) = std::thread::scope(|scope| {
+        let early = std::thread::Builder::new()
+            .name("rzk-logread".into())
+            .spawn_scoped(scope, || read_logs(&*disk, &log_dir, expected_zxid));
+        let loaded = load_newest_snapshot(&*disk, &snap_dir, &candidates, types);
+        // Not started (no thread to be had): read below, after the load.
+        let early = early.ok().and_then(|t| t.join().ok());
+        (loaded, early)
+    });
+    let (mut recovered, had_snapshot) = loaded?;
+    let logs = match early_logs {
+        Some(read) if recovered.last_zxid == expected_zxid => read?,
+        _ => read_logs(&*disk, &log_dir, recovered.last_zxid)?,
+    };
     if let Some(torn) = &logs.repaired {
         tracing::warn!(
             file = %torn.file.display(),
@@ -201,17 +221,15 @@ pub(crate) fn open_on(
 fn load_newest_snapshot(
     disk: &dyn Disk,
     dir: &Path,
+    candidates: &[SnapshotCandidate],
     types: ExtendedTypes,
 ) -> Result<(Recovered, bool), StorageStartError> {
-    let candidates = snapshot_candidates(disk, dir)?;
     if candidates.is_empty() {
         return Ok((Recovered::empty(types), false));
     }
     let mut tried = Vec::new();
-    for c in &candidates {
-        let loaded = read_snapshot(disk, c)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| restore_snapshot(bytes, types).map_err(|e| e.to_string()));
+    for c in candidates {
+        let loaded = load_snapshot(disk, c, types);
         match loaded {
             Ok(restored) => {
                 if !tried.is_empty() {
@@ -233,4 +251,30 @@ fn load_newest_snapshot(
         dir: dir.to_owned(),
         tried: tried.join("; "),
     })
+}
+
+/// One snapshot file loaded, or why not. An uncompressed one (the usual
+/// case, and the large one) is decoded while it is read, a piece at a
+/// time; a compressed one is uncompressed whole first.
+fn load_snapshot(
+    disk: &dyn Disk,
+    c: &SnapshotCandidate,
+    types: ExtendedTypes,
+) -> Result<Restored, String> {
+    if c.compression != SnapCompression::Checked {
+        let bytes = read_snapshot(disk, c).map_err(|e| e.to_string())?;
+        return restore_snapshot(bytes, types).map_err(|e| e.to_string());
+    }
+    // Worded as a whole-file read's error (`SnapError::Io`).
+    let read_error = |e: std::io::Error| format!("read {}: {e}", c.path.display());
+    let pieces = disk.read_pieces(&c.path).map_err(read_error)?;
+    let failure = pieces.failure();
+    let file_len = usize::try_from(pieces.file_len()).unwrap_or(usize::MAX);
+    let restored = load_on_two_threads(pieces.into_source(), file_len, types);
+    // A read that failed ends the bytes early, which decodes as a
+    // truncated file: the read's own error says what happened.
+    match failure.take() {
+        Some(e) => Err(read_error(e)),
+        None => restored.map_err(|e| e.to_string()),
+    }
 }
