@@ -235,6 +235,23 @@ fn sequential_files_hold_what_was_written_once_synced(disk: &dyn Disk, root: &Pa
         disk.read_once(&dir.join("missing")).unwrap_err().kind(),
         ErrorKind::NotFound
     );
+    // And read back in pieces, as start-up reads a snapshot.
+    let pieces = disk.read_pieces(&dest).unwrap();
+    assert_eq!(pieces.file_len(), bytes.len() as u64);
+    let failure = pieces.failure();
+    let mut source = pieces.into_source();
+    let mut got = bytes::BytesMut::new();
+    let mut count = 0;
+    while source.read_piece(&mut got) {
+        count += 1;
+    }
+    assert!(got[..] == bytes[..], "the pieces are not the file");
+    assert!(count >= 1);
+    assert!(failure.take().is_none());
+    assert_eq!(
+        disk.read_pieces(&dir.join("missing")).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 /// Runs every check above against one implementation.
