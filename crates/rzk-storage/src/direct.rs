@@ -12,14 +12,12 @@
 //! each write returns once the device has them, which paces the writer
 //! without a separate write-behind.
 //!
-//! [`read_whole`] is the other half: a snapshot read whole (by the tools,
-//! `read_snapshot`) goes from the device into the one buffer that holds
-//! it, without first filling the page cache (which the write above left
-//! cold). An uncached file read through the cache came off this VM's disk
-//! at about 650 MB/s, directly at 2 GB/s (dd); the 1M-znode restart after
-//! direct writes took 1.2–2.0 s with buffered reads of its snapshot and
-//! 0.7–0.8 s with direct ones. Start-up now reads its snapshot in pieces,
-//! directly too (`readahead.rs`).
+//! The other half is in `readahead.rs`: a snapshot read at start-up goes
+//! from the device in pieces, without first filling the page cache (which
+//! the write above left cold). An uncached file read through the cache
+//! came off this VM's disk at about 650 MB/s, directly at 2 GB/s (dd); the
+//! 1M-znode restart after direct writes took 1.2–2.0 s with buffered reads
+//! of its snapshot and 0.7–0.8 s with direct ones.
 //!
 //! Durability is unchanged: only [`DiskFile::sync`] makes bytes durable (a
 //! direct write does not flush the device's cache). Bytes written since the
@@ -29,9 +27,7 @@
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
-
-use bytes::Bytes;
+use std::path::PathBuf;
 
 use crate::disk::DiskFile;
 
@@ -197,51 +193,6 @@ impl DiskFile for SequentialFile {
     }
 }
 
-/// Bytes per read when a whole file is read directly.
-const READ_PIECE: usize = 4 << 20;
-
-/// The whole content of `path`, read around the page cache where the file
-/// system allows it (ordinary reads where it does not). For files nobody
-/// writes while they are read (a published snapshot): a file that changes
-/// length meanwhile is an error.
-pub(crate) fn read_whole(path: &Path) -> io::Result<Bytes> {
-    let file = File::open(path)?;
-    let len = usize::try_from(file.metadata()?.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "file too large to read"))?;
-    set_direct(&file, true);
-    // Room to align the start and to read the last block whole (twice
-    // over, should a short read leave `got` unaligned).
-    let mut mem = vec![0u8; len.next_multiple_of(ALIGN) + 2 * ALIGN];
-    let at = mem.as_ptr().align_offset(ALIGN).min(ALIGN);
-    let mut got = 0;
-    while got < len {
-        // Direct reads take whole blocks: ask for the rest rounded up; the
-        // file's end makes the last read short.
-        let want = (len - got).next_multiple_of(ALIGN).min(READ_PIECE);
-        match file.read_at(&mut mem[at + got..at + got + want], got as u64) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            // Refused here (alignment, or a file system that took the flag
-            // but not the read): go on with ordinary reads.
-            Err(e) if e.kind() == io::ErrorKind::InvalidInput && is_direct(&file) => {
-                set_direct(&file, false);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    if got != len {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!(
-                "{}: read {got} bytes of {len}; the file changed while it was read",
-                path.display()
-            ),
-        ));
-    }
-    Ok(Bytes::from(mem).slice(at..at + len))
-}
-
 #[cfg(target_os = "linux")]
 pub(crate) fn is_direct(file: &File) -> bool {
     rustix::fs::fcntl_getfl(file).is_ok_and(|f| f.contains(rustix::fs::OFlags::DIRECT))
@@ -335,28 +286,6 @@ mod tests {
         let other = tempfile::tempdir().unwrap();
         let (g, _) = new_file(other.path(), false);
         assert!(!is_direct(&g.file));
-    }
-
-    #[test]
-    fn whole_files_read_back_exactly() {
-        let tmp = tempfile::tempdir().unwrap();
-        for len in [
-            0,
-            1,
-            4095,
-            4096,
-            4097,
-            READ_PIECE,
-            READ_PIECE + 1,
-            3 * READ_PIECE - 5,
-        ] {
-            let path = tmp.path().join(format!("f{len}"));
-            let bytes = pattern(len);
-            std::fs::write(&path, &bytes).unwrap();
-            assert_eq!(read_whole(&path).unwrap(), bytes, "{len} bytes");
-        }
-        let e = read_whole(&tmp.path().join("missing")).unwrap_err();
-        assert_eq!(e.kind(), io::ErrorKind::NotFound);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
-use crate::direct::{self, SequentialFile};
+use crate::direct::SequentialFile;
 
 /// An open file that storage appends to (txn logs, snapshots being written).
 pub trait DiskFile: Send + Debug {
@@ -58,12 +58,6 @@ pub trait Disk: Send + Sync + Debug + 'static {
     fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// The whole content of `path`.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
-    /// The whole content of `path`, for a file read once and not written
-    /// meanwhile (a snapshot at start-up). The real disk reads it around
-    /// the page cache where the file system allows it (see `direct.rs`).
-    fn read_once(&self, path: &Path) -> io::Result<Bytes> {
-        self.read(path).map(Bytes::from)
-    }
     /// `path`'s content a piece at a time, for a file read once in order
     /// and not written meanwhile (a snapshot at start-up). The real disk
     /// reads it on a thread of its own, ahead of the decoder and around the
@@ -209,10 +203,6 @@ impl Disk for FsDisk {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
-    }
-
-    fn read_once(&self, path: &Path) -> io::Result<Bytes> {
-        direct::read_whole(path)
     }
 
     fn read_pieces(&self, path: &Path) -> io::Result<crate::Pieces> {

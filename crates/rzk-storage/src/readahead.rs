@@ -9,8 +9,7 @@
 //! ran at 0.7–4 GB/s): the buffer's first touch was about a fifth of a
 //! restart's time. Read in pieces into a few reused buffers, the file
 //! costs a few megabytes of memory, and the thread reads the next piece
-//! from the device while the decoder builds the tree from the last one,
-//! so the read no longer adds to the restart at all.
+//! from the device while the decoder works on the last one.
 //!
 //! [`Disk::read_pieces`]: crate::Disk::read_pieces
 

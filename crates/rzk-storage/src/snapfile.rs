@@ -372,12 +372,6 @@ fn passes_cheap_check(compression: SnapCompression, file: &[u8]) -> bool {
 /// Checksums are not verified here: whoever decodes the stream
 /// (`rzk_proto::disk::SnapshotReader`) checks every seal.
 pub fn read_snapshot(disk: &dyn Disk, c: &SnapshotCandidate) -> Result<Bytes, SnapError> {
-    if c.compression == SnapCompression::Checked {
-        // Loaded as read: no copy, and around the page cache.
-        return disk
-            .read_once(&c.path)
-            .map_err(SnapError::io("read", &c.path));
-    }
     let file = disk.read(&c.path).map_err(SnapError::io("read", &c.path))?;
     uncompress(c.compression, file).map_err(|source| SnapError::Decompress {
         path: c.path.clone(),

@@ -6,8 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rzk_core::persist::{restore_snapshot, Recovered, Restored};
-
-use super::snapshot_load::load_on_two_threads;
 use rzk_core::tree::ephemeral::ExtendedTypes;
 use rzk_proto::disk::SnapCompression;
 use rzk_proto::jute::Record;
@@ -16,6 +14,8 @@ use rzk_storage::snapfile::SnapshotCandidate;
 use rzk_storage::{
     read_logs, read_snapshot, snapshot_candidates, Disk, FsDisk, LogOptions, TxnLog,
 };
+
+use super::snapshot_load::load_on_two_threads;
 
 /// ZooKeeper's name for the directory holding the files of format 2.
 const VERSION_DIR: &str = "version-2";
@@ -141,7 +141,9 @@ pub(crate) fn open_on(
     }
     let candidates = snapshot_candidates(&*disk, &snap_dir)?;
     // The logs after the newest snapshot are read while it loads: they
-    // are what is replayed unless that snapshot turns out unusable.
+    // are what is replayed unless that snapshot turns out unusable. The
+    // read also cuts a torn tail off the newest log, as any start does,
+    // so that happens now even if no snapshot loads after all.
     let expected_zxid = candidates.first().map_or(0, |c| c.zxid);
     let (loaded, early_logs) = std::thread::scope(|scope| {
         let early = std::thread::Builder::new()
