@@ -71,6 +71,18 @@ fn raise_cversion(stat: &mut StatPersisted, cversion: i32, zxid: i64) {
     }
 }
 
+/// The bytes of `data` in an allocation of their own, exactly their size.
+///
+/// Why: a txn's data arrives as a slice of a larger buffer — the client's
+/// whole request frame, or a whole txn log file read at start-up — and a
+/// node that kept the slice would keep that entire buffer alive for as long
+/// as the node lives (a 100-byte value held ~200 bytes of frame plus a
+/// shared header; after a replay, a few nodes could pin a 64 MiB log file).
+/// One copy of the value when it is applied is cheaper than that memory.
+fn owned(data: Bytes) -> Bytes {
+    Bytes::copy_from_slice(&data)
+}
+
 fn split(p: &str) -> Result<(&str, &str), TreeError> {
     match (path::parent(p), path::last_component(p)) {
         (Some(parent), name) if !name.is_empty() => Ok((parent, name)),
@@ -103,6 +115,9 @@ impl DataTree {
     /// new node gets czxid = mzxid = pzxid = `zxid`, ctime = mtime = `time`,
     /// versions 0 and the stored `ephemeral_owner` (session, container or
     /// TTL marker), and is indexed by kind.
+    ///
+    /// The node keeps its own copy of `data`, never the buffer it is a
+    /// slice of.
     ///
     /// NodeExists leaves the parent untouched but gives the existing node the
     /// txn's ACL, as ZooKeeper does so that a replay restores the ACL the
@@ -140,6 +155,7 @@ impl DataTree {
             ephemeral_owner,
             pzxid: zxid,
         };
+        let data = data.map(owned);
         let data_len = data.as_ref().map_or(0, |d| d.len() as i64);
         let Some(id) = self.attach(parent_id, name, Node::new(data, acl_ref, stat.clone())) else {
             self.acls.release(acl_ref);
@@ -247,7 +263,8 @@ impl DataTree {
 
     /// Applies a setData (§3.6): new data, mtime = `time`, mzxid = `zxid`,
     /// and `version` as the txn carries it (already incremented by the
-    /// request pipeline; `/zookeeper/config` updates carry −1).
+    /// request pipeline; `/zookeeper/config` updates carry −1). The node
+    /// keeps its own copy of `data`, as with [`DataTree::create_node`].
     pub fn set_data(
         &mut self,
         path: &str,
@@ -258,6 +275,7 @@ impl DataTree {
     ) -> Result<DataSet, TreeError> {
         let id = self.find(path).ok_or(TreeError::NoNode)?;
         let node = self.node_mut(id)?;
+        let data = data.map(owned);
         let new_len = data.as_ref().map_or(0, |d| d.len() as i64);
         let old = std::mem::replace(&mut node.data, data);
         node.stat.mtime = time;

@@ -475,3 +475,43 @@ fn a_frozen_tree_keeps_its_moment_while_the_live_tree_changes() {
     fn send<T: Send + Sync + 'static>(_: &T) {}
     send(&frozen);
 }
+
+#[test]
+fn a_node_does_not_keep_the_buffer_its_data_came_in() {
+    // A request's data is a slice of its whole frame; the node must hold
+    // the value alone, or every znode would pin its create's frame.
+    let frame = Bytes::from(vec![7u8; 1000]);
+    let mut t = tree();
+    t.create_node(
+        "/a",
+        Some(frame.slice(10..110)),
+        &Acl::open_unsafe(),
+        0,
+        -1,
+        1,
+        0,
+    )
+    .unwrap();
+    assert!(frame.is_unique(), "the node still refers to the frame");
+    assert_eq!(
+        t.node("/a").unwrap().data().map(|d| &d[..]),
+        Some(&[7u8; 100][..])
+    );
+
+    let frame = Bytes::from(vec![9u8; 1000]);
+    t.set_data("/a", Some(frame.slice(0..3)), 1, 2, 0).unwrap();
+    assert!(
+        frame.is_unique(),
+        "setData left the node referring to the frame"
+    );
+    assert_eq!(
+        t.node("/a").unwrap().data().map(|d| &d[..]),
+        Some(&[9u8; 3][..])
+    );
+
+    // Null and empty stay distinct.
+    t.set_data("/a", Some(frame.slice(0..0)), 2, 3, 0).unwrap();
+    assert_eq!(t.node("/a").unwrap().data().map(|d| &d[..]), Some(&[][..]));
+    t.set_data("/a", None, 3, 4, 0).unwrap();
+    assert_eq!(t.node("/a").unwrap().data(), None);
+}
