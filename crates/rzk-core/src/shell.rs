@@ -24,6 +24,13 @@ pub enum Output {
         conn: ConnId,
         /// The payload.
         payload: Bytes,
+        /// For the reply to a request: the monotonic ms at which that
+        /// request reached the core. The shell reports it back through
+        /// `replied` once it hands the reply to its connection, so a
+        /// request's latency covers whatever the reply waited for (the log
+        /// sync of a write), as ZooKeeper's latency does. `None` for watch
+        /// events and auth replies, which ZooKeeper does not time either.
+        received: Option<i64>,
     },
     /// Close the connection after everything sent to it before.
     Close {

@@ -35,6 +35,13 @@ pub trait Core: Send + 'static {
         Vec::new()
     }
 
+    /// A reply marked `received` (see [`Output::Send`]) was handed to its
+    /// connection at `now`. A core that keeps no request statistics
+    /// ignores it.
+    fn replied(&mut self, received: i64, now: Now) {
+        let _ = (received, now);
+    }
+
     /// The zxid of the last txn applied.
     fn last_zxid(&self) -> i64 {
         0

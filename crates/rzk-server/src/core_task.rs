@@ -89,7 +89,7 @@ pub(crate) async fn run<C: Core>(
         };
         let outputs = match wake {
             Wake::Progress(Ok(released)) => {
-                route(&mut writers, released);
+                route(&mut core, &mut writers, released);
                 continue;
             }
             Wake::Progress(Err(e)) => break Err(e),
@@ -142,7 +142,7 @@ pub(crate) async fn run<C: Core>(
             },
             None => outputs,
         };
-        route(&mut writers, outputs);
+        route(&mut core, &mut writers, outputs);
     };
     if let Some(d) = durability {
         // Commit what the log was given before the process goes.
@@ -154,11 +154,26 @@ pub(crate) async fn run<C: Core>(
 /// Carries out outputs. Closing a connection is dropping its writer's
 /// sender: the writer drains what was queued, then shuts the socket. A
 /// connection whose queue is full (a client not reading) is closed rather
-/// than buffered without bound.
-fn route(writers: &mut BTreeMap<ConnId, mpsc::Sender<Outbound>>, outputs: Vec<Output>) {
+/// than buffered without bound. Every reply is reported to the core as
+/// done, delivered or not (its request is over either way).
+fn route<C: Core>(
+    core: &mut C,
+    writers: &mut BTreeMap<ConnId, mpsc::Sender<Outbound>>,
+    outputs: Vec<Output>,
+) {
+    // One clock read per batch: the replies in it are handed over together.
+    let mut now = None;
     for out in outputs {
         match out {
-            Output::Send { conn, payload } => {
+            Output::Send {
+                conn,
+                payload,
+                received,
+            } => {
+                if let Some(received) = received {
+                    let now = *now.get_or_insert_with(clock::now);
+                    core.replied(received, now);
+                }
                 let full = match writers.get(&conn) {
                     Some(tx) => tx.try_send(Outbound::Frame(payload)).is_err(),
                     None => false,

@@ -100,6 +100,10 @@ impl Core for StandaloneCore {
         self.core.last_zxid()
     }
 
+    fn replied(&mut self, received: i64, now: Now) {
+        self.core.replied(received, now);
+    }
+
     fn freeze_snapshot(&mut self) -> Option<FrozenSnapshot> {
         Some(self.core.freeze_snapshot())
     }

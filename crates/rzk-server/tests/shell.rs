@@ -34,6 +34,7 @@ impl Core for EchoCore {
                 Output::Send {
                     conn,
                     payload: Bytes::from_static(b"ciao"),
+                    received: None,
                 },
                 Output::Close { conn },
             ];
@@ -43,6 +44,7 @@ impl Core for EchoCore {
         vec![Output::Send {
             conn,
             payload: out.into(),
+            received: None,
         }]
     }
     fn closed(&mut self, conn: ConnId, _now: Now) -> Vec<Output> {

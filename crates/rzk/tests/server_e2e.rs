@@ -80,9 +80,12 @@ async fn serves_clients_and_four_letter_words() {
     let srvr = four_letter_word(server.port(), "srvr").unwrap();
     assert!(srvr.contains("Mode: standalone"), "{srvr}");
     assert!(srvr.contains("Node count: 6"), "{srvr}");
+    // Every reply the client has is a request over: none outstanding.
+    assert!(srvr.contains("\nOutstanding: 0\n"), "{srvr}");
     assert_eq!(four_letter_word(server.port(), "ruok").unwrap(), "imok");
     let mntr = four_letter_word(server.port(), "mntr").unwrap();
     assert!(mntr.contains("zk_znode_count\t6\n"), "{mntr}");
+    assert!(mntr.contains("zk_outstanding_requests\t0\n"), "{mntr}");
     // The txn log's sync times, as Apache ZooKeeper's mntr gives them.
     for key in ["avg", "min", "max", "cnt", "sum"] {
         assert!(mntr.contains(&format!("zk_{key}_fsynctime\t")), "{mntr}");

@@ -167,7 +167,8 @@ impl Standalone {
                     zxid: 0,
                     err: 0,
                 };
-                self.send(conn, ok.to_bytes(), out);
+                // Auth replies are not requests ZooKeeper times.
+                self.push(conn, ok.to_bytes(), None, out);
             }
             None => {
                 self.stats.auth_failed += 1;
@@ -176,7 +177,7 @@ impl Standalone {
                     zxid: 0,
                     err: ErrorCode::AuthFailed.code(),
                 };
-                self.send(conn, failed.to_bytes(), out);
+                self.push(conn, failed.to_bytes(), None, out);
                 self.close_conn(conn, out);
             }
         }

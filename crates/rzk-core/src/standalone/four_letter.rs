@@ -59,11 +59,18 @@ impl Standalone {
     /// The lines `srvr` and `stat` share after the version (and `stat`'s
     /// client list).
     fn summary_lines(&self, out: &mut String) {
-        let _ = writeln!(out, "Latency min/avg/max: 0/0.0/0");
+        let l = &self.stats.latency;
+        let _ = writeln!(
+            out,
+            "Latency min/avg/max: {}/{}/{}",
+            l.min(),
+            l.avg_text(),
+            l.max()
+        );
         let _ = writeln!(out, "Received: {}", self.stats.packets_received);
         let _ = writeln!(out, "Sent: {}", self.stats.packets_sent);
         let _ = writeln!(out, "Connections: {}", self.conns.len());
-        let _ = writeln!(out, "Outstanding: 0");
+        let _ = writeln!(out, "Outstanding: {}", self.outstanding);
         let _ = writeln!(out, "Zxid: 0x{:x}", self.last_zxid());
         let _ = writeln!(out, "Mode: standalone");
         let _ = writeln!(out, "Node count: {}", self.engine.tree().znode_count());
@@ -113,8 +120,8 @@ impl Standalone {
             ("server_state", "standalone".into()),
             ("ephemerals_count", tree.ephemerals_count().to_string()),
             ("num_alive_connections", self.conns.len().to_string()),
-            ("avg_latency", "0.0".into()),
-            ("outstanding_requests", "0".into()),
+            ("avg_latency", self.stats.latency.avg_text()),
+            ("outstanding_requests", self.outstanding.to_string()),
             ("znode_count", tree.znode_count().to_string()),
             (
                 "global_sessions",
@@ -129,7 +136,7 @@ impl Standalone {
                 self.engine.watches().watch_count().to_string(),
             ),
             ("auth_failed_count", self.stats.auth_failed.to_string()),
-            ("min_latency", "0".into()),
+            ("min_latency", self.stats.latency.min().to_string()),
             (
                 "approximate_data_size",
                 tree.approximate_data_size().to_string(),
@@ -142,7 +149,7 @@ impl Standalone {
                 "uptime",
                 (now.mono_ms - self.started_mono_ms).max(0).to_string(),
             ),
-            ("max_latency", "0".into()),
+            ("max_latency", self.stats.latency.max().to_string()),
             ("outstanding_tls_handshake", "0".into()),
             ("non_mtls_local_conn_count", "0".into()),
         ];

@@ -123,6 +123,12 @@ pub struct Standalone {
     next_container_check: i64,
     started_mono_ms: i64,
     stats: ServerStats,
+    /// When the frame being handled reached the core (its replies carry
+    /// it); `None` outside `frame`.
+    frame_at: Option<i64>,
+    /// Replies handed to the shell and not yet reported back through
+    /// [`Standalone::replied`]: the requests still in process.
+    outstanding: u64,
     /// Txns applied since the shell last took them.
     applied: Vec<TxnEntry>,
 }
@@ -156,6 +162,8 @@ impl Standalone {
             session_conn: BTreeMap::new(),
             started_mono_ms: now.mono_ms,
             stats: ServerStats::default(),
+            frame_at: None,
+            outstanding: 0,
             applied: Vec::new(),
         }
     }
@@ -203,12 +211,25 @@ impl Standalone {
         };
         c.stats.received += 1;
         self.stats.packets_received += 1;
+        self.frame_at = Some(now.mono_ms);
         match c.stage {
             Stage::AwaitingConnect => self.connect(conn, payload, now, &mut out),
             Stage::Open => self.request(conn, payload, now, &mut out),
             Stage::Closing => {}
         }
+        self.frame_at = None;
         out
+    }
+
+    /// The shell handed a reply marked `received` (see [`Output::Send`])
+    /// to its connection at `now`: the request is done, and its latency
+    /// counts in `srvr`/`stat`/`mntr` as ZooKeeper counts it (a negative
+    /// one, from a clock that went back, is dropped as ZooKeeper drops it).
+    pub fn replied(&mut self, received: i64, now: Now) {
+        self.outstanding = self.outstanding.saturating_sub(1);
+        if let Ok(ms) = u64::try_from(now.mono_ms - received) {
+            self.stats.latency.add(ms);
+        }
     }
 
     /// `conn` is gone. Its watches go with it; its session stays until it
@@ -290,18 +311,30 @@ impl Standalone {
                 zxid: n.zxid,
                 err: 0,
             };
-            self.send(n.conn, encode_reply(&header, Some(&n.event)), out);
+            self.push(n.conn, encode_reply(&header, Some(&n.event)), None, out);
         }
     }
 
+    /// Sends a reply to the frame being handled (timed).
     fn send(&mut self, conn: ConnId, payload: Bytes, out: &mut Vec<Output>) {
+        self.push(conn, payload, self.frame_at, out);
+    }
+
+    fn push(&mut self, conn: ConnId, payload: Bytes, received: Option<i64>, out: &mut Vec<Output>) {
         if let Some(c) = self.conns.get_mut(&conn) {
             if c.stage == Stage::Closing {
                 return;
             }
             c.stats.sent += 1;
             self.stats.packets_sent += 1;
-            out.push(Output::Send { conn, payload });
+            if received.is_some() {
+                self.outstanding += 1;
+            }
+            out.push(Output::Send {
+                conn,
+                payload,
+                received,
+            });
         }
     }
 

@@ -232,7 +232,9 @@ impl Harness {
         let reply = out
             .iter()
             .filter_map(|o| match o {
-                Output::Send { conn: c, payload } if *c == conn => Some(payload.clone()),
+                Output::Send {
+                    conn: c, payload, ..
+                } if *c == conn => Some(payload.clone()),
                 _ => None,
             })
             .next_back()

@@ -11,6 +11,80 @@ pub struct ServerStats {
     pub auth_failed: u64,
     /// Sessions closed by expiry.
     pub expired_sessions: u64,
+    /// Request latencies (ms from a request reaching the core to its reply
+    /// being handed to the connection).
+    pub latency: Latency,
+}
+
+/// Min, average and max of whole-millisecond latencies, as ZooKeeper's
+/// `AvgMinMaxCounter` reports them: all 0 before the first sample.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Latency {
+    count: u64,
+    total: u64,
+    min: u64,
+    max: u64,
+}
+
+impl Latency {
+    /// Adds one sample.
+    pub fn add(&mut self, ms: u64) {
+        if self.count == 0 {
+            self.min = ms;
+            self.max = ms;
+        } else {
+            self.min = self.min.min(ms);
+            self.max = self.max.max(ms);
+        }
+        self.count += 1;
+        self.total = self.total.saturating_add(ms);
+    }
+
+    /// Samples so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The smallest sample (0 with none).
+    pub fn min(&self) -> u64 {
+        self.min
+    }
+
+    /// The largest sample (0 with none).
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// The average as ZooKeeper prints it: rounded half-up to 4 decimals,
+    /// in Java's `Double.toString` form (`0.0`, `1.5`, `0.1234`, `5.0E-4`).
+    pub fn avg_text(&self) -> String {
+        if self.count == 0 {
+            return "0.0".into();
+        }
+        java_double_text(half_up_ten_thousandths(self.total, self.count))
+    }
+}
+
+/// `total / count` in ten-thousandths, rounded half up.
+fn half_up_ten_thousandths(total: u64, count: u64) -> u128 {
+    let (t, c) = (u128::from(total) * 10_000, u128::from(count));
+    (2 * t + c) / (2 * c)
+}
+
+/// Java's `Double.toString` for `n / 10_000` with `n` a whole number of
+/// ten-thousandths: plain notation from 10⁻³ to 10⁷ (with at least one
+/// decimal), scientific below it, as Java switches at 10⁻³.
+fn java_double_text(n: u128) -> String {
+    if n == 0 {
+        return "0.0".into();
+    }
+    if n < 10 {
+        return format!("{n}.0E-4");
+    }
+    let whole = n / 10_000;
+    let frac = format!("{:04}", n % 10_000);
+    let frac = frac.trim_end_matches('0');
+    format!("{whole}.{}", if frac.is_empty() { "0" } else { frac })
 }
 
 /// Per-connection counters (`cons`).
@@ -20,4 +94,63 @@ pub struct ConnStats {
     pub received: u64,
     /// Frames sent.
     pub sent: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Latency;
+
+    fn of(samples: &[u64]) -> Latency {
+        let mut l = Latency::default();
+        for &s in samples {
+            l.add(s);
+        }
+        l
+    }
+
+    #[test]
+    fn nothing_yet_is_all_zero() {
+        let l = Latency::default();
+        assert_eq!((l.min(), l.avg_text(), l.max()), (0, "0.0".into(), 0));
+    }
+
+    #[test]
+    fn min_and_max_are_the_extremes() {
+        let l = of(&[5, 0, 9, 3]);
+        assert_eq!((l.min(), l.max(), l.count()), (0, 9, 4));
+    }
+
+    #[test]
+    fn the_average_prints_as_javas_double_rounded_half_up_to_four_places() {
+        // Expected texts are Java's Double.toString of
+        // new BigDecimal(total / (double) count).setScale(4, HALF_UP).
+        let cases: &[(&[u64], &str)] = &[
+            (&[0], "0.0"),
+            (&[3], "3.0"),
+            (&[1, 2], "1.5"),
+            (&[1, 0, 0, 0, 0, 0, 0, 0], "0.125"),
+            (&[1, 0, 0], "0.3333"),
+            (&[2, 0, 0], "0.6667"),
+            (&[10, 0, 0], "3.3333"),
+            (&[12, 1], "6.5"),
+        ];
+        for (samples, want) in cases {
+            assert_eq!(of(samples).avg_text(), *want, "{samples:?}");
+        }
+        // Below 10^-3 Java switches to scientific notation.
+        let mut l = of(&[1]);
+        for _ in 0..2499 {
+            l.add(0);
+        }
+        assert_eq!(l.avg_text(), "4.0E-4");
+        // 1/20000 = 0.00005: half up to 0.0001.
+        let mut l = of(&[1]);
+        for _ in 0..19_999 {
+            l.add(0);
+        }
+        assert_eq!(l.avg_text(), "1.0E-4");
+        // 1/20001 rounds down to 0.
+        l.add(0);
+        assert_eq!(l.avg_text(), "0.0");
+    }
 }

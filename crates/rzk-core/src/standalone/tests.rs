@@ -33,7 +33,9 @@ pub(super) fn peer() -> SocketAddr {
 pub(super) fn sends(out: &[Output], conn: ConnId) -> Vec<Bytes> {
     out.iter()
         .filter_map(|o| match o {
-            Output::Send { conn: c, payload } if *c == conn => Some(payload.clone()),
+            Output::Send {
+                conn: c, payload, ..
+            } if *c == conn => Some(payload.clone()),
             _ => None,
         })
         .collect()
@@ -438,4 +440,125 @@ fn hard_quotas_are_enforced_when_enabled() {
         header(&sends(&out, 1)[0]).0.err,
         ErrorCode::QuotaExceeded.code()
     );
+}
+
+/// The `received` marks of `out`'s sends to `conn`, in order.
+fn received_marks(out: &[Output], conn: ConnId) -> Vec<Option<i64>> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                conn: c, received, ..
+            } if *c == conn => Some(*received),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Reports every timed reply in `out` as handed over at `t`.
+fn hand_over(s: &mut Standalone, out: &[Output], t: i64) {
+    for o in out {
+        if let Output::Send {
+            received: Some(r), ..
+        } = o
+        {
+            s.replied(*r, now(t));
+        }
+    }
+}
+
+#[test]
+fn latency_runs_from_a_request_reaching_the_core_to_its_reply_being_handed_over() {
+    let mut s = server();
+    let info = super::FourLetterInfo::default();
+    s.open(1, peer(), now(0));
+    let req = ConnectRequest {
+        timeout: 30_000,
+        passwd: Bytes::from_static(&[0; 16]),
+        ..Default::default()
+    };
+    // The session's creation is a request like any other (ZooKeeper's
+    // "SESS"), handed over 3 ms later (a log sync, say).
+    let out = s.frame(1, req.to_bytes(), now(10));
+    assert_eq!(received_marks(&out, 1), vec![Some(10)]);
+    assert!(s.srvr(&info).contains("\nOutstanding: 1\n"));
+    hand_over(&mut s, &out, 13);
+    assert!(s.srvr(&info).contains("\nOutstanding: 0\n"));
+
+    // A watch armed, then a write on the same connection: the event is not
+    // a request's reply, the write's reply is.
+    let out = call(
+        &mut s,
+        1,
+        1,
+        &Request::GetData(GetDataRequest {
+            path: "/".into(),
+            watch: true,
+        }),
+        20,
+    );
+    hand_over(&mut s, &out, 20);
+    let out = call(&mut s, 1, 2, &create("/x", CreateMode::Persistent), 30);
+    // The create fires no watch on "/"'s data; a setData does.
+    hand_over(&mut s, &out, 38);
+    let out = call(
+        &mut s,
+        1,
+        3,
+        &Request::SetData(SetDataRequest {
+            path: "/".into(),
+            data: None,
+            version: -1,
+        }),
+        40,
+    );
+    assert_eq!(received_marks(&out, 1), vec![None, Some(40)]);
+    hand_over(&mut s, &out, 42);
+
+    // Samples 3, 0, 8, 2: min 0, avg 13/4 = 3.25, max 8.
+    let srvr = s.srvr(&info);
+    assert!(srvr.contains("\nLatency min/avg/max: 0/3.25/8\n"), "{srvr}");
+    let mntr = s.mntr(&info, now(50));
+    for line in [
+        "zk_avg_latency\t3.25\n",
+        "zk_min_latency\t0\n",
+        "zk_max_latency\t8\n",
+        "zk_outstanding_requests\t0\n",
+    ] {
+        assert!(mntr.contains(line), "{line:?} not in {mntr}");
+    }
+
+    // A reply still held counts as outstanding; a clock that went back
+    // gives no sample (as in ZooKeeper), but the request is over.
+    let out = call(&mut s, 1, 4, &create("/y", CreateMode::Persistent), 60);
+    assert!(s
+        .mntr(&info, now(60))
+        .contains("zk_outstanding_requests\t1\n"));
+    hand_over(&mut s, &out, 59);
+    let mntr = s.mntr(&info, now(61));
+    assert!(mntr.contains("zk_outstanding_requests\t0\n"), "{mntr}");
+    assert!(mntr.contains("zk_max_latency\t8\n"), "{mntr}");
+
+    // srst starts the latencies over.
+    s.reset_server_stats();
+    assert!(s.srvr(&info).contains("\nLatency min/avg/max: 0/0.0/0\n"));
+}
+
+#[test]
+fn auth_replies_are_not_timed() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    let mut body = BytesMut::new();
+    RequestHeader {
+        xid: xid::AUTH,
+        opcode: OpCode::Auth.code(),
+    }
+    .write(&mut body);
+    AuthPacket {
+        auth_type: 0,
+        scheme: "digest".into(),
+        auth: Bytes::from_static(b"user:pass"),
+    }
+    .write(&mut body);
+    let out = s.frame(1, body.freeze(), now(1));
+    assert_eq!(received_marks(&out, 1), vec![None]);
 }

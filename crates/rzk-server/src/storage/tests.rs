@@ -136,7 +136,11 @@ impl Core for TxnCore {
             TxnBody::Error(rzk_proto::txn::ErrorTxn { err: -101 }),
             None,
         ));
-        vec![Output::Send { conn, payload }]
+        vec![Output::Send {
+            conn,
+            payload,
+            received: None,
+        }]
     }
     fn closed(&mut self, _: ConnId, _: Now) -> Vec<Output> {
         Vec::new()
