@@ -156,6 +156,7 @@ pub fn storage_config(cfg: &ServerConfig) -> StorageConfig {
         snap_size_limit: cfg.tunables.snap_size_limit,
         prealloc_size: cfg.tunables.pre_alloc_size,
         force_sync: cfg.tunables.force_sync,
+        txn_log_size_limit: cfg.tunables.txn_log_size_limit,
         fsync_warning_threshold_ms: cfg.tunables.fsync_warning_threshold_ms,
         snap_retain_count: cfg.snap_retain_count,
         purge_interval: cfg.purge_interval,

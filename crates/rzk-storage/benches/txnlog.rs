@@ -55,6 +55,7 @@ fn bench(c: &mut Criterion) {
             LogOptions {
                 prealloc_size: 64 << 20,
                 force_sync: false,
+                size_limit: None,
             },
         )
         .unwrap();

@@ -18,6 +18,7 @@ fn write_logs(disk: &SimDisk, files: &[&[i64]]) {
     let opts = LogOptions {
         prealloc_size: 4096,
         force_sync: true,
+        size_limit: None,
     };
     let mut log = TxnLog::open(Arc::new(disk.clone()), dir(), opts).unwrap();
     for zxids in files {
@@ -170,6 +171,7 @@ fn the_newest_log_without_entries_is_removed() {
     let opts = LogOptions {
         prealloc_size: 4096,
         force_sync: true,
+        size_limit: None,
     };
     let mut log = TxnLog::open(Arc::new(disk.clone()), dir(), opts).unwrap();
     log.append(3, &create(3)).unwrap();
@@ -316,6 +318,7 @@ fn returned_txns_are_exact_and_do_not_hold_the_preallocation() {
     let opts = LogOptions {
         prealloc_size: 1 << 20,
         force_sync: true,
+        size_limit: None,
     };
     let mut log = TxnLog::open(Arc::new(disk.clone()), dir(), opts).unwrap();
     let t = set_data(1, 77, 9);

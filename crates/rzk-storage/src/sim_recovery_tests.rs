@@ -112,6 +112,7 @@ impl<'a> World<'a> {
         let opts = LogOptions {
             prealloc_size,
             force_sync: true,
+            size_limit: None,
         };
         let disk = SimDisk::new();
         let dir = PathBuf::from("/var/zk/version-2");

@@ -64,6 +64,14 @@ pub struct LogOptions {
     /// Sync data (and new directory entries) on every commit; ZooKeeper's
     /// `zookeeper.forceSync` (default yes).
     pub force_sync: bool,
+    /// `zookeeper.txnLogSizeLimitInKb` in bytes (`None`: off, ZooKeeper's
+    /// default). A commit that leaves the current file longer than this
+    /// ends the file, and the next append starts a new one. The length is
+    /// the file's size on disk, preallocation included, as ZooKeeper's
+    /// `FileTxnLog.commit` measures it, so a limit at or below
+    /// `prealloc_size` rolls the log at every commit, as ZooKeeper does
+    /// (its documentation asks for a limit of at least 2 × preAllocSize).
+    pub size_limit: Option<u64>,
 }
 
 impl Default for LogOptions {
@@ -72,6 +80,7 @@ impl Default for LogOptions {
         Self {
             prealloc_size: DEFAULT_PREALLOC_SIZE,
             force_sync: true,
+            size_limit: None,
         }
     }
 }
@@ -219,7 +228,8 @@ impl TxnLog {
     /// Ok, every appended txn survives a crash. A new file's directory
     /// entry is synced before its first commit returns.
     ///
-    /// With nothing buffered it does nothing and touches no disk.
+    /// With nothing buffered it does nothing and touches no disk. Past
+    /// [`LogOptions::size_limit`], the file ends here.
     pub fn commit(&mut self) -> Result<(), StorageError> {
         self.check_usable()?;
         if self.buffered == 0 {
@@ -243,6 +253,10 @@ impl TxnLog {
                 self.bytes_written += self.buf.len() as u64;
                 self.buf.clear();
                 self.buffered = 0;
+                if self.opts.size_limit.is_some_and(|limit| cur.len() > limit) {
+                    // Synced above: nothing of the file is pending.
+                    self.current = None;
+                }
                 Ok(())
             }
             Err(e) => {

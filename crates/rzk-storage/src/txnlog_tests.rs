@@ -19,6 +19,7 @@ fn opts(prealloc_size: u64) -> LogOptions {
     LogOptions {
         prealloc_size,
         force_sync: true,
+        size_limit: None,
     }
 }
 
@@ -185,6 +186,7 @@ fn without_force_sync_nothing_is_synced() {
         LogOptions {
             prealloc_size: 4096,
             force_sync: false,
+            size_limit: None,
         },
     );
     log.append(1, &create(1)).unwrap();
@@ -432,4 +434,78 @@ fn fs_disk_log_allocates_blocks_ahead_of_its_entries_but_stays_sparse_beyond() {
     assert!(extent.data_end <= entries_end + ZERO_AHEAD, "{extent:?}");
     let read = read_logs(&FsDisk, &dir, 0).unwrap();
     assert_eq!(read.entries.len(), 1);
+}
+
+fn with_limit(prealloc_size: u64, limit: u64) -> LogOptions {
+    LogOptions {
+        size_limit: Some(limit),
+        ..opts(prealloc_size)
+    }
+}
+
+fn logged_zxids(disk: &SimDisk) -> Vec<i64> {
+    read_logs(disk, &dir(), 0)
+        .unwrap()
+        .entries
+        .iter()
+        .map(|e| e.zxid)
+        .collect()
+}
+
+#[test]
+fn past_the_size_limit_the_log_rolls_at_the_next_txn() {
+    // txnLogSizeLimitInKb: a commit that leaves the file (preallocation
+    // included, as ZooKeeper measures it) longer than the limit ends it.
+    let disk = SimDisk::new();
+    let limit = 3 * 4096;
+    let mut log = open(&disk, with_limit(4096, limit));
+    for z in 1..=400 {
+        log.append(z, &create(z)).unwrap();
+        log.commit().unwrap();
+    }
+    let mut names = disk.list(&dir()).unwrap();
+    names.sort_by_key(|n| i64::from_str_radix(&n["log.".len()..], 16).unwrap());
+    assert!(names.len() > 2, "never rolled: {names:?}");
+    let last = names.len() - 1;
+    for (i, name) in names.iter().enumerate() {
+        let len = disk.read(&dir().join(name)).unwrap().len() as u64;
+        // Rolled at the first commit past the limit: one preallocation
+        // step earlier it was within it.
+        assert!(len - 4096 <= limit, "{name} ran on past the limit: {len}");
+        if i < last {
+            assert!(len > limit, "{name} ended within the limit: {len}");
+        }
+    }
+    assert_eq!(logged_zxids(&disk), (1..=400).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_size_limit_within_the_preallocation_rolls_at_every_commit() {
+    // ZooKeeper's documented cost of a limit below 2 × preAllocSize: the
+    // preallocated file is over it from its first commit.
+    let disk = SimDisk::new();
+    let mut log = open(&disk, with_limit(4096, 1024));
+    log.append(1, &create(1)).unwrap();
+    log.append(2, &create(2)).unwrap();
+    log.commit().unwrap();
+    assert_eq!(log.current_file(), None, "the file ends at the commit");
+    log.append(3, &create(3)).unwrap();
+    log.commit().unwrap();
+    log.append(4, &create(4)).unwrap();
+    log.commit().unwrap();
+    let mut names = disk.list(&dir()).unwrap();
+    names.sort();
+    assert_eq!(names, ["log.1", "log.3", "log.4"]);
+    assert_eq!(logged_zxids(&disk), [1, 2, 3, 4]);
+}
+
+#[test]
+fn without_a_size_limit_one_file_takes_every_commit() {
+    let disk = SimDisk::new();
+    let mut log = open(&disk, opts(4096));
+    for z in 1..=400 {
+        log.append(z, &create(z)).unwrap();
+        log.commit().unwrap();
+    }
+    assert_eq!(disk.list(&dir()).unwrap(), ["log.1"]);
 }

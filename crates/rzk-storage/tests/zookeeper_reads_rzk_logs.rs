@@ -109,6 +109,7 @@ fn zookeeper_reads_every_file_txnlog_wrote_and_read_logs_repaired() {
     let opts = LogOptions {
         prealloc_size: 64 * 1024,
         force_sync: true,
+        size_limit: None,
     };
     let mut log = TxnLog::open(Arc::new(FsDisk), dir.clone(), opts).unwrap();
     for z in 1..=40 {

@@ -125,6 +125,59 @@ async fn slow_log_syncs_are_warned_of() {
     c.close().await.unwrap();
 }
 
+/// `txnLogSizeLimitInKb`: the log rolls whenever its file grows past the
+/// limit, and a restart replays every file.
+#[tokio::test]
+async fn the_txn_log_rolls_past_its_size_limit_and_every_file_replays() {
+    // 4 KiB preallocation steps, an 8 KiB limit: ~300 creates of 100 bytes
+    // (~50 KiB of log) fill several files.
+    let mut server = RzkServer::start(bin(), &["preAllocSize=4", "txnLogSizeLimitInKb=8"])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let c = Client::connect(&server.connect_string()).await.unwrap();
+    let value = Bytes::from(vec![7u8; 100]);
+    for i in 0..300 {
+        c.create(
+            &format!("/n{i}"),
+            Some(value.clone()),
+            &Acl::open_unsafe(),
+            CreateMode::Persistent,
+        )
+        .await
+        .unwrap();
+    }
+    c.close().await.unwrap();
+    let logs = |dir: &Path| -> Vec<(String, u64)> {
+        let mut v: Vec<_> = std::fs::read_dir(dir.join("version-2"))
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("log."))
+            .map(|e| {
+                let len = e.metadata().unwrap().len();
+                (e.file_name().to_string_lossy().into_owned(), len)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let files = logs(&server.data_dir());
+    assert!(files.len() >= 4, "the log did not roll: {files:?}");
+    // A file is ended at the first commit that takes it past 8 KiB; one
+    // 4 KiB preallocation step earlier it was within the limit.
+    for (name, len) in &files {
+        assert!(
+            len - 4096 <= 8192,
+            "{name} ran on past the limit: {len} bytes"
+        );
+    }
+    server.restart().unwrap_or_else(|e| panic!("{e}"));
+    let c = Client::connect(&server.connect_string()).await.unwrap();
+    for i in 0..300 {
+        let (data, _) = c.get_data(&format!("/n{i}")).await.unwrap();
+        assert_eq!(data.as_ref(), Some(&value), "/n{i} after the restart");
+    }
+    c.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn hostile_bytes_close_only_their_connection() {
     let server = server();

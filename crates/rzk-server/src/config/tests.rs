@@ -231,6 +231,11 @@ fn unknown_keys_become_zookeeper_properties() {
     assert_eq!(t.pre_alloc_size, 1024 * 1024);
     assert_eq!(t.snap_size_limit, None);
     assert_eq!(t.txn_log_size_limit, Some(100 * 1024));
+    assert_eq!(
+        crate::run::storage_config(&c).txn_log_size_limit,
+        Some(100 * 1024),
+        "the limit reaches the txn log"
+    );
     assert!(t.extended_types_enabled && t.emulate_353_ttl_nodes);
     assert!(!t.digest_enabled, "Boolean.parseBoolean(\"no\") is false");
     assert!(t.enforce_quota);

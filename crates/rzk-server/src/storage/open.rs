@@ -36,6 +36,9 @@ pub struct StorageConfig {
     pub prealloc_size: u64,
     /// `forceSync`.
     pub force_sync: bool,
+    /// `txnLogSizeLimitInKb` as bytes: the log rolls at the first commit
+    /// that leaves its file longer; `None` disables.
+    pub txn_log_size_limit: Option<u64>,
     /// `fsync.warningthresholdms`: a txn log commit slower than this many
     /// milliseconds is logged as a warning (negative: every commit).
     pub fsync_warning_threshold_ms: i64,
@@ -206,6 +209,7 @@ pub(crate) fn open_on(
         LogOptions {
             prealloc_size: cfg.prealloc_size,
             force_sync: cfg.force_sync,
+            size_limit: cfg.txn_log_size_limit,
         },
     )?;
     Ok(Opened {

@@ -261,6 +261,7 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
         data_log_dir: PathBuf::from(if separate { "/sim/logs" } else { "/sim/data" }),
         snap_count: 100_000,
         snap_size_limit: None,
+        txn_log_size_limit: None,
         // Small, so padding and extension happen often.
         prealloc_size: 8192,
         force_sync: true,

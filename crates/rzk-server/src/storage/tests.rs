@@ -177,6 +177,7 @@ fn start_warning_at(
         data_log_dir: dir.to_owned(),
         snap_count,
         snap_size_limit: None,
+        txn_log_size_limit: None,
         prealloc_size: 1 << 20,
         force_sync: true,
         fsync_warning_threshold_ms: threshold_ms,
@@ -191,6 +192,7 @@ fn start_warning_at(
         LogOptions {
             prealloc_size: cfg.prealloc_size,
             force_sync: true,
+            size_limit: None,
         },
     )
     .unwrap();
