@@ -35,11 +35,11 @@ pub trait Core: Send + 'static {
         Vec::new()
     }
 
-    /// A reply marked `received` (see [`Output::Send`]) was handed to its
-    /// connection at `now`. A core that keeps no request statistics
+    /// A reply marked `received` (see [`Output::Send`]) was handed to
+    /// connection `conn` at `now`. A core that keeps no request statistics
     /// ignores it.
-    fn replied(&mut self, received: i64, now: Now) {
-        let _ = (received, now);
+    fn replied(&mut self, conn: ConnId, received: i64, now: Now) {
+        let _ = (conn, received, now);
     }
 
     /// The zxid of the last txn applied.

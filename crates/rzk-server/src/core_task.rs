@@ -172,7 +172,7 @@ fn route<C: Core>(
             } => {
                 if let Some(received) = received {
                     let now = *now.get_or_insert_with(clock::now);
-                    core.replied(received, now);
+                    core.replied(conn, received, now);
                 }
                 let full = match writers.get(&conn) {
                     Some(tx) => tx.try_send(Outbound::Frame(payload)).is_err(),

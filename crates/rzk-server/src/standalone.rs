@@ -100,8 +100,8 @@ impl Core for StandaloneCore {
         self.core.last_zxid()
     }
 
-    fn replied(&mut self, received: i64, now: Now) {
-        self.core.replied(received, now);
+    fn replied(&mut self, conn: ConnId, received: i64, now: Now) {
+        self.core.replied(conn, received, now);
     }
 
     fn freeze_snapshot(&mut self) -> Option<FrozenSnapshot> {
@@ -149,8 +149,7 @@ impl Core for StandaloneCore {
                 self.core.reset_server_stats();
                 "Server stats reset.\n".into()
             }
-            // Digests are computed per txn but no history is kept yet.
-            Hash => String::new(),
+            Hash => self.core.hash(),
             TelnetClose => String::new(),
         }
     }

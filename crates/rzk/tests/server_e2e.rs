@@ -126,7 +126,8 @@ async fn slow_log_syncs_are_warned_of() {
 }
 
 /// `txnLogSizeLimitInKb`: the log rolls whenever its file grows past the
-/// limit, and a restart replays every file.
+/// limit, and a restart replays every file (and records the same `hash`
+/// digests the live server did).
 #[tokio::test]
 async fn the_txn_log_rolls_past_its_size_limit_and_every_file_replays() {
     // 4 KiB preallocation steps, an 8 KiB limit: ~300 creates of 100 bytes
@@ -146,6 +147,15 @@ async fn the_txn_log_rolls_past_its_size_limit_and_every_file_replays() {
         .unwrap();
     }
     c.close().await.unwrap();
+    // `hash`: the tree digest after every 128th zxid (createSession was
+    // 0x1, so 0x80 and 0x100 fell among the creates).
+    let hash = four_letter_word(server.port(), "hash").unwrap();
+    let lines: Vec<&str> = hash.lines().collect();
+    assert_eq!(lines.len(), 2, "{hash}");
+    assert!(
+        lines[0].starts_with("80: ") && lines[1].starts_with("100: "),
+        "{hash}"
+    );
     let logs = |dir: &Path| -> Vec<(String, u64)> {
         let mut v: Vec<_> = std::fs::read_dir(dir.join("version-2"))
             .unwrap()
@@ -175,6 +185,8 @@ async fn the_txn_log_rolls_past_its_size_limit_and_every_file_replays() {
         let (data, _) = c.get_data(&format!("/n{i}")).await.unwrap();
         assert_eq!(data.as_ref(), Some(&value), "/n{i} after the restart");
     }
+    // The replay recorded the same digests the live server had.
+    assert_eq!(four_letter_word(server.port(), "hash").unwrap(), hash);
     c.close().await.unwrap();
 }
 

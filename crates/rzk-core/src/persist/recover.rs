@@ -9,7 +9,7 @@ use rzk_proto::txn::{TxnBody, TxnEntry};
 
 use super::Restored;
 use crate::request::apply_tree::{NoTriggers, TxnApplier};
-use crate::request::digest::{full_tree_digest, DIGEST_VERSION};
+use crate::request::digest::{full_tree_digest, DigestLog, DIGEST_VERSION};
 use crate::tree::{DataTree, ExtendedTypes};
 
 /// Why a txn could not be replayed.
@@ -74,6 +74,8 @@ pub struct Recovered {
     snapshot_digest: Option<ZxidDigest>,
     mismatches: Vec<DigestMismatch>,
     mismatch_count: u64,
+    /// Digests recorded during the replay, for `hash`.
+    digest_log: DigestLog,
 }
 
 impl Recovered {
@@ -89,6 +91,7 @@ impl Recovered {
             snapshot_digest: None,
             mismatches: Vec::new(),
             mismatch_count: 0,
+            digest_log: DigestLog::default(),
         }
     }
 
@@ -111,6 +114,7 @@ impl Recovered {
             snapshot_digest,
             mismatches: Vec::new(),
             mismatch_count: 0,
+            digest_log: DigestLog::default(),
         };
         rec.check_snapshot_digest(snapshot_zxid);
         rec
@@ -155,7 +159,13 @@ impl Recovered {
         };
         applier.apply(entry, &mut NoTriggers);
         self.last_zxid = zxid;
+        // ZooKeeper records a txn's digest for `hash` only out of the
+        // snapshot's fuzzy range, and not for the txn that ends it.
+        let fuzzy = self.snapshot_digest.is_some();
         self.check_snapshot_digest(zxid);
+        if !fuzzy {
+            self.digest_log.record(zxid, self.digest as i64);
+        }
         // compareDigest: only once out of the snapshot's fuzzy range.
         if self.snapshot_digest.is_none() {
             if let Some(d) = &entry.digest {
@@ -200,6 +210,12 @@ impl Recovered {
                 actual,
             });
         }
+    }
+
+    /// The tree digests the replay recorded for `hash` (every 128th zxid
+    /// out of the snapshot's fuzzy range).
+    pub fn digest_log(&self) -> &DigestLog {
+        &self.digest_log
     }
 
     /// The digest of the tree (`getTreeDigest`), kept through replay.

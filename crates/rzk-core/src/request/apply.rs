@@ -112,6 +112,8 @@ impl RequestEngine {
         if h.zxid > self.last_processed_zxid {
             self.last_processed_zxid = h.zxid;
         }
+        let digest = self.recorded_digest();
+        self.digest_log.record(h.zxid, digest);
         self.pending.applied(h.zxid);
         if !self.compat.notification_zxid {
             for n in &mut notes {

@@ -75,6 +75,31 @@ pub fn full_tree_digest(tree: &DataTree) -> u64 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_digest_log_keeps_every_128th_zxid_and_the_newest_1024() {
+        let mut log = DigestLog::default();
+        for z in 1..=0x100 {
+            log.record(z, z * 10);
+        }
+        assert_eq!(
+            log.entries().collect::<Vec<_>>(),
+            [(0x80, 0x500), (0x100, 0xa00)]
+        );
+        assert_eq!(log.text(), "80: 1280\n100: 2560\n");
+        assert_eq!(log.zeroed().text(), "80: 0\n100: 0\n");
+        // Epochs sit above bit 32, so the rule holds for the counter.
+        log.record(0x5_0000_0080, -7);
+        assert!(log.text().ends_with("500000080: -7\n"));
+        for k in 0..2000 {
+            log.record(0x6_0000_0000 + k * 0x80, k);
+        }
+        assert_eq!(log.entries().count(), DigestLog::LIMIT);
+        assert_eq!(
+            log.entries().next(),
+            Some((0x6_0000_0000 + 976 * 0x80, 976))
+        );
+    }
+
     /// `java.util.zip.CRC32` is the IEEE polynomial, reflected, with the
     /// standard check value.
     #[test]
@@ -125,5 +150,50 @@ mod tests {
     #[test]
     fn empty_tree_digest_is_zookeepers() {
         assert_eq!(full_tree_digest(&DataTree::default()), 0x51c6_d660);
+    }
+}
+
+/// The history of tree digests the `hash` four-letter word prints, as
+/// ZooKeeper's `DataTree` keeps it: the digest after every txn whose zxid
+/// is a multiple of 128 (0x80, so servers' lines align), the newest 1024.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DigestLog {
+    entries: std::collections::VecDeque<(i64, i64)>,
+}
+
+impl DigestLog {
+    /// Txns between recorded digests (`DIGEST_LOG_INTERVAL`).
+    pub const INTERVAL: i64 = 128;
+    /// Digests kept (`DIGEST_LOG_LIMIT`).
+    pub const LIMIT: usize = 1024;
+
+    /// Notes the tree's digest after the txn `zxid` (`logZxidDigest`).
+    pub fn record(&mut self, zxid: i64, digest: i64) {
+        if zxid % Self::INTERVAL == 0 {
+            self.entries.push_back((zxid, digest));
+            if self.entries.len() > Self::LIMIT {
+                self.entries.pop_front();
+            }
+        }
+    }
+
+    /// The same zxids with every digest 0.
+    pub fn zeroed(&self) -> Self {
+        Self {
+            entries: self.entries.iter().map(|&(z, _)| (z, 0)).collect(),
+        }
+    }
+
+    /// (zxid, digest), oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        self.entries.iter().copied()
+    }
+
+    /// `hash`'s text: `<hex zxid>: <digest>` per line, oldest first.
+    pub fn text(&self) -> String {
+        self.entries
+            .iter()
+            .map(|(z, d)| format!("{z:x}: {d}\n"))
+            .collect()
     }
 }

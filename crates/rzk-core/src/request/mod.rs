@@ -140,6 +140,8 @@ pub struct RequestEngine {
     last_processed_zxid: i64,
     /// The applied tree's digest (wrapping sum of node digests).
     tree_digest: u64,
+    /// Recorded tree digests (`hash`).
+    digest_log: digest::DigestLog,
     /// `zookeeper.enforceQuota`: refuse creates and setData past a hard
     /// quota limit (QuotaExceeded). Off by default, as in ZooKeeper.
     enforce_quota: bool,
@@ -185,8 +187,20 @@ impl RequestEngine {
             pending: Outstanding::default(),
             last_processed_zxid: 0,
             tree_digest,
+            digest_log: digest::DigestLog::default(),
             enforce_quota: false,
         }
+    }
+
+    /// The digest history so far (`hash`): txns applied here, and those a
+    /// restart replayed (see [`Self::set_digest_log`]).
+    pub fn digest_log(&self) -> &digest::DigestLog {
+        &self.digest_log
+    }
+
+    /// Takes over the history recovery recorded while replaying the log.
+    pub fn set_digest_log(&mut self, log: digest::DigestLog) {
+        self.digest_log = log;
     }
 
     /// The tree.
@@ -247,6 +261,16 @@ impl RequestEngine {
     /// The applied tree's digest (`DataTree.getTreeDigest`).
     pub fn tree_digest(&self) -> i64 {
         self.tree_digest as i64
+    }
+
+    /// The digest `hash` records: the tree's, or 0 with digests off (as
+    /// ZooKeeper's tree digest stays 0 when it does not track it).
+    fn recorded_digest(&self) -> i64 {
+        if self.compat.digest_enabled {
+            self.tree_digest()
+        } else {
+            0
+        }
     }
 
     /// Number of outstanding change records (prepared, not applied).

@@ -83,27 +83,52 @@ impl Standalone {
         out
     }
 
-    /// `stat`: `srvr` with the connections listed after the version.
+    /// `stat`: `srvr` with the connections listed after the version, each
+    /// in `cons`'s brief form (no session figures), as ZooKeeper lists them.
     pub fn stat(&self, info: &FourLetterInfo) -> String {
         let mut out = format!("Zookeeper version: {}\nClients:\n", info.version);
-        out.push_str(&self.cons());
+        out.push_str(&self.connection_lines(true));
         self.summary_lines(&mut out);
         out
     }
 
     /// `cons`: one line per connection, then a blank line.
     pub fn cons(&self) -> String {
+        self.connection_lines(false)
+    }
+
+    /// ZooKeeper's `ServerCnxn.dumpConnectionInfo` for every connection;
+    /// `brief` leaves out the session's figures.
+    fn connection_lines(&self, brief: bool) -> String {
         let mut out = String::new();
         for c in self.conns.values() {
             let ops = u8::from(c.session.is_some());
             let _ = write!(
                 out,
-                " /{}[{ops}](queued=0,recved={},sent={}",
-                c.peer, c.stats.received, c.stats.sent
+                " /{}[{ops}](queued={},recved={},sent={}",
+                c.peer, c.outstanding, c.stats.received, c.stats.sent
             );
-            if let Some(sid) = c.session {
+            if let (false, Some(sid)) = (brief, c.session) {
+                let s = &c.stats;
                 let to = self.sessions.get(sid).map_or(0, |s| s.touch_timeout);
-                let _ = write!(out, ",sid=0x{sid:x},to={to}");
+                let _ = write!(
+                    out,
+                    ",sid=0x{sid:x},lop={},est={},to={to}",
+                    s.last_op, c.established_ms
+                );
+                if s.last_cxid >= 0 {
+                    let _ = write!(out, ",lcxid=0x{:x}", s.last_cxid);
+                }
+                let _ = write!(
+                    out,
+                    ",lzxid=0x{:x},lresp={},llat={},minlat={},avglat={},maxlat={}",
+                    s.last_zxid,
+                    s.last_response_ms,
+                    s.last_latency,
+                    s.latency.min(),
+                    s.latency.avg_floor(),
+                    s.latency.max()
+                );
             }
             out.push_str(")\n");
         }
@@ -222,6 +247,11 @@ impl Standalone {
             }
         }
         out
+    }
+
+    /// `hash`: the recorded tree digests, `<hex zxid>: <digest>` per line.
+    pub fn hash(&self) -> String {
+        self.engine.digest_log().text()
     }
 
     /// `srst`: resets the server counters.

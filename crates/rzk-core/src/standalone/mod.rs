@@ -28,6 +28,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 use rzk_proto::client::{encode_reply, ReplyHeader};
+use rzk_proto::codes::OpCode;
 use rzk_proto::data::Id;
 use rzk_proto::txn::TxnEntry;
 
@@ -100,6 +101,10 @@ struct Conn {
     session: Option<i64>,
     stage: Stage,
     stats: ConnStats,
+    /// Wall ms at which it was accepted (`cons`'s `est`).
+    established_ms: i64,
+    /// Its replies not yet handed over (`cons`'s `queued`).
+    outstanding: u64,
 }
 
 /// Connections' auth ids, as the watch delivery filter asks for them.
@@ -185,7 +190,7 @@ impl Standalone {
 
     /// A connection was accepted from `peer`. Like every ZooKeeper
     /// connection it carries the id `ip:<address>`.
-    pub fn open(&mut self, conn: ConnId, peer: SocketAddr, _now: Now) -> Vec<Output> {
+    pub fn open(&mut self, conn: ConnId, peer: SocketAddr, now: Now) -> Vec<Output> {
         let ip = match peer.ip() {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => v6.to_string(),
@@ -198,6 +203,8 @@ impl Standalone {
                 session: None,
                 stage: Stage::AwaitingConnect,
                 stats: ConnStats::default(),
+                established_ms: now.wall_ms,
+                outstanding: 0,
             },
         );
         Vec::new()
@@ -212,12 +219,34 @@ impl Standalone {
         c.stats.received += 1;
         self.stats.packets_received += 1;
         self.frame_at = Some(now.mono_ms);
-        match c.stage {
-            Stage::AwaitingConnect => self.connect(conn, payload, now, &mut out),
-            Stage::Open => self.request(conn, payload, now, &mut out),
-            Stage::Closing => {}
-        }
+        let op = match c.stage {
+            Stage::AwaitingConnect => {
+                self.connect(conn, payload, now, &mut out);
+                Some((OpCode::CreateSession, 0))
+            }
+            Stage::Open => {
+                // Auth packets are answered outside the request pipeline
+                // in ZooKeeper and leave the connection's stats alone.
+                let header = peek_header(&payload).filter(|&(_, op)| op != OpCode::Auth.code());
+                self.request(conn, payload, now, &mut out);
+                header.map(|(xid, op)| (OpCode::from_code(op).unwrap_or(OpCode::Notification), xid))
+            }
+            Stage::Closing => None,
+        };
         self.frame_at = None;
+        if let Some((op, xid)) = op {
+            let answered = out.iter().any(
+                |o| matches!(o, Output::Send { conn: c, received: Some(_), .. } if *c == conn),
+            );
+            let zxid = self.last_zxid();
+            if let (true, Some(c)) = (answered, self.conns.get_mut(&conn)) {
+                c.stats.last_op = stats::op_name(op);
+                if xid >= 0 {
+                    c.stats.last_cxid = i64::from(xid);
+                }
+                c.stats.last_zxid = zxid;
+            }
+        }
         out
     }
 
@@ -225,10 +254,21 @@ impl Standalone {
     /// to its connection at `now`: the request is done, and its latency
     /// counts in `srvr`/`stat`/`mntr` as ZooKeeper counts it (a negative
     /// one, from a clock that went back, is dropped as ZooKeeper drops it).
-    pub fn replied(&mut self, received: i64, now: Now) {
+    /// Also `conn`'s own figures (`cons`: `queued`, `lresp`, `llat`,
+    /// `minlat`, `avglat`, `maxlat`).
+    pub fn replied(&mut self, conn: ConnId, received: i64, now: Now) {
         self.outstanding = self.outstanding.saturating_sub(1);
-        if let Ok(ms) = u64::try_from(now.mono_ms - received) {
+        let ms = u64::try_from(now.mono_ms - received).ok();
+        if let Some(ms) = ms {
             self.stats.latency.add(ms);
+        }
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.outstanding = c.outstanding.saturating_sub(1);
+            c.stats.last_response_ms = now.mono_ms;
+            if let Some(ms) = ms {
+                c.stats.last_latency = ms;
+                c.stats.latency.add(ms);
+            }
         }
     }
 
@@ -328,6 +368,7 @@ impl Standalone {
             c.stats.sent += 1;
             self.stats.packets_sent += 1;
             if received.is_some() {
+                c.outstanding += 1;
                 self.outstanding += 1;
             }
             out.push(Output::Send {
@@ -358,4 +399,11 @@ impl Standalone {
             Disposition::CloseWithoutReply => self.close_conn(conn, out),
         }
     }
+}
+
+/// The xid and opcode a request frame starts with, if it is that long.
+fn peek_header(payload: &[u8]) -> Option<(i32, i32)> {
+    let xid = i32::from_be_bytes(payload.get(0..4)?.try_into().ok()?);
+    let op = i32::from_be_bytes(payload.get(4..8)?.try_into().ok()?);
+    Some((xid, op))
 }

@@ -25,6 +25,13 @@ impl Standalone {
     /// first, so the log agrees with the tree.
     pub fn restore(cfg: StandaloneConfig, recovered: Recovered, now: Now) -> Self {
         let digest = recovered.tree_digest() as u64;
+        // With digests off ZooKeeper's tree digest stays 0, and so do the
+        // digests `hash` lists.
+        let digest_log = if cfg.compat.digest_enabled {
+            recovered.digest_log().clone()
+        } else {
+            recovered.digest_log().zeroed()
+        };
         let Recovered {
             tree,
             sessions,
@@ -34,6 +41,7 @@ impl Standalone {
         let engine = RequestEngine::with_digest(tree, digest, cfg.auth.clone(), cfg.compat);
         let mut server = Self::with_engine(cfg, engine, now);
         server.engine.set_last_processed_zxid(last_zxid);
+        server.engine.set_digest_log(digest_log);
         let dead: Vec<i64> = server
             .engine
             .tree()

@@ -55,6 +55,12 @@ impl Latency {
         self.max
     }
 
+    /// The average in whole ms, rounded down (0 with none): what
+    /// ZooKeeper's per-connection `avglat` prints.
+    pub fn avg_floor(&self) -> u64 {
+        self.total.checked_div(self.count).unwrap_or(0)
+    }
+
     /// The average as ZooKeeper prints it: rounded half-up to 4 decimals,
     /// in Java's `Double.toString` form (`0.0`, `1.5`, `0.1234`, `5.0E-4`).
     pub fn avg_text(&self) -> String {
@@ -87,13 +93,75 @@ fn java_double_text(n: u128) -> String {
     format!("{whole}.{}", if frac.is_empty() { "0" } else { frac })
 }
 
-/// Per-connection counters (`cons`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Per-connection counters (`cons`), as ZooKeeper's `ServerCnxn` keeps
+/// them; `crst` starts them over.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnStats {
     /// Frames received.
     pub received: u64,
     /// Frames sent.
     pub sent: u64,
+    /// The last request answered, by ZooKeeper's four-letter name
+    /// (`GETD`, `CREA`, `PING`…; `NA` before any).
+    pub last_op: &'static str,
+    /// Its cxid (−1 before any; special xids such as pings' leave it).
+    pub last_cxid: i64,
+    /// The zxid its reply carried (−1 before any).
+    pub last_zxid: i64,
+    /// Monotonic ms at which the last reply was handed over (0 before any).
+    pub last_response_ms: i64,
+    /// The last request's latency in ms.
+    pub last_latency: u64,
+    /// Every request's latency.
+    pub latency: Latency,
+}
+
+impl Default for ConnStats {
+    fn default() -> Self {
+        Self {
+            received: 0,
+            sent: 0,
+            last_op: "NA",
+            last_cxid: -1,
+            last_zxid: -1,
+            last_response_ms: 0,
+            last_latency: 0,
+            latency: Latency::default(),
+        }
+    }
+}
+
+/// ZooKeeper's name for a request in `cons`'s `lop` (what
+/// `FinalRequestProcessor` records); `NA` for ops it has no name for.
+pub fn op_name(op: rzk_proto::codes::OpCode) -> &'static str {
+    use rzk_proto::codes::OpCode::*;
+    match op {
+        Ping => "PING",
+        CreateSession => "SESS",
+        Multi => "MULT",
+        MultiRead => "MLTR",
+        Create | Create2 | CreateTtl | CreateContainer => "CREA",
+        Delete | DeleteContainer => "DELE",
+        SetData => "SETD",
+        Reconfig => "RECO",
+        SetAcl => "SETA",
+        CloseSession => "CLOS",
+        Sync => "SYNC",
+        Check => "CHEC",
+        Exists => "EXIS",
+        GetData => "GETD",
+        SetWatches => "SETW",
+        SetWatches2 => "STW2",
+        GetAcl => "GETA",
+        GetChildren | GetChildren2 => "GETC",
+        GetAllChildrenNumber => "GETACN",
+        CheckWatches => "CHKW",
+        RemoveWatches => "REMW",
+        GetEphemerals => "GETE",
+        AddWatch => "ADDW",
+        WhoAmI => "HOMI",
+        _ => "NA",
+    }
 }
 
 #[cfg(test)]

@@ -458,10 +458,12 @@ fn received_marks(out: &[Output], conn: ConnId) -> Vec<Option<i64>> {
 fn hand_over(s: &mut Standalone, out: &[Output], t: i64) {
     for o in out {
         if let Output::Send {
-            received: Some(r), ..
+            conn,
+            received: Some(r),
+            ..
         } = o
         {
-            s.replied(*r, now(t));
+            s.replied(*conn, *r, now(t));
         }
     }
 }
@@ -561,4 +563,72 @@ fn auth_replies_are_not_timed() {
     .write(&mut body);
     let out = s.frame(1, body.freeze(), now(1));
     assert_eq!(received_marks(&out, 1), vec![None]);
+}
+
+#[test]
+fn cons_shows_each_connections_last_request_and_latencies_as_zookeeper_does() {
+    let mut s = server();
+    s.open(1, peer(), now(0));
+    let req = ConnectRequest {
+        timeout: 30_000,
+        passwd: Bytes::from_static(&[0; 16]),
+        ..Default::default()
+    };
+    let out = s.frame(1, req.to_bytes(), now(0));
+    hand_over(&mut s, &out, 2);
+    let sid = s.conns[&1].session.unwrap();
+    let line = |s: &Standalone| s.cons().lines().next().unwrap().to_string();
+    assert_eq!(
+        line(&s),
+        format!(
+            " /127.0.0.1:40000[1](queued=0,recved=1,sent=1,sid=0x{sid:x},lop=SESS,\
+             est=1700000000000,to=30000,lcxid=0x0,lzxid=0x1,lresp=2,llat=2,minlat=2,\
+             avglat=2,maxlat=2)"
+        )
+    );
+    // A getData (xid 7) answered 5 ms after it came, then a ping (whose
+    // special xid leaves lcxid alone) handed over at once.
+    let get = Request::GetData(GetDataRequest {
+        path: "/".into(),
+        watch: false,
+    });
+    let out = call(&mut s, 1, 7, &get, 10);
+    assert!(
+        line(&s).contains("(queued=1,recved=2,sent=2,"),
+        "a reply not yet handed over is queued: {}",
+        line(&s)
+    );
+    hand_over(&mut s, &out, 15);
+    let ping = RequestHeader {
+        xid: xid::PING,
+        opcode: OpCode::Ping.code(),
+    };
+    let out = s.frame(1, ping.to_bytes(), now(20));
+    hand_over(&mut s, &out, 20);
+    // Latencies 2, 5, 0: min 0, avg 7 / 3 = 2 (whole ms, rounded down),
+    // max 5.
+    assert_eq!(
+        line(&s),
+        format!(
+            " /127.0.0.1:40000[1](queued=0,recved=3,sent=3,sid=0x{sid:x},lop=PING,\
+             est=1700000000000,to=30000,lcxid=0x7,lzxid=0x1,lresp=20,llat=0,minlat=0,\
+             avglat=2,maxlat=5)"
+        )
+    );
+    // stat lists the connection briefly.
+    let stat = s.stat(&super::FourLetterInfo::default());
+    assert!(
+        stat.contains("Clients:\n /127.0.0.1:40000[1](queued=0,recved=3,sent=3)\n\n"),
+        "{stat}"
+    );
+    // crst starts the figures over: no cxid yet, zxid -1, op NA.
+    s.reset_connection_stats();
+    assert_eq!(
+        line(&s),
+        format!(
+            " /127.0.0.1:40000[1](queued=0,recved=0,sent=0,sid=0x{sid:x},lop=NA,\
+             est=1700000000000,to=30000,lzxid=0xffffffffffffffff,lresp=0,llat=0,minlat=0,\
+             avglat=0,maxlat=0)"
+        )
+    );
 }

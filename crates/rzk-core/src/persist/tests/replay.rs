@@ -109,3 +109,73 @@ fn digests_off_writes_no_digest_block() {
     assert_same_tree(&rec.tree, d.eng.tree());
     assert!(d.log.iter().all(|e| e.digest.is_none()));
 }
+
+/// `hash`'s history: the live engine records the tree digest after every
+/// txn whose zxid is a multiple of 0x80, and a replay of its log records
+/// the same pairs.
+#[test]
+fn the_digest_history_is_every_128th_zxid_live_and_replayed() {
+    let mut d = Driver::new(TTL_ON);
+    d.open_session(S1, 10000);
+    let mut want = Vec::new();
+    let mut i = 0;
+    while d.zxid < 0x1_0000_0180 {
+        d.write(S1, &create(&format!("/n{i}"), b"x", acls()[0].clone(), 0));
+        i += 1;
+        if d.zxid % 0x80 == 0 {
+            want.push((d.zxid, d.eng.tree_digest()));
+        }
+    }
+    assert_eq!(want.len(), 3);
+    let live: Vec<_> = d.eng.digest_log().entries().collect();
+    assert_eq!(live, want);
+    assert_eq!(
+        d.eng.digest_log().text(),
+        want.iter()
+            .map(|(z, g)| format!("{z:x}: {g}\n"))
+            .collect::<String>()
+    );
+    let mut rec = Recovered::empty(TTL_ON);
+    for e in &d.log {
+        assert_eq!(rec.replay(e), Ok(true));
+    }
+    assert_eq!(rec.digest_log().entries().collect::<Vec<_>>(), want);
+}
+
+/// Within a fuzzy snapshot's range (until the replay reaches the zxid of
+/// its digest block, that txn included) nothing is recorded, as
+/// ZooKeeper's `processTxn` compares there instead of logging.
+#[test]
+fn no_digest_is_recorded_inside_a_fuzzy_snapshots_range() {
+    let mut d = Driver::new(TTL_ON);
+    d.open_session(S1, 10000);
+    let start = d.zxid;
+    let early = d.eng.tree().clone();
+    let sessions = d.session_list();
+    // The walk finished when the tree was at 0x1_0000_0100.
+    let fuzzy_end = 0x1_0000_0100;
+    let mut digest_at_end = None;
+    let mut i = 0;
+    while d.zxid < 0x1_0000_0200 {
+        d.write(S1, &create(&format!("/n{i}"), b"x", acls()[0].clone(), 0));
+        i += 1;
+        if d.zxid == fuzzy_end {
+            digest_at_end = Some(d.eng.tree_digest());
+        }
+    }
+    let file = snapshot_of(&early, &sessions, fuzzy_end, digest_at_end, 100);
+    let mut rec = Recovered::from_snapshot(restore_snapshot(file, TTL_ON).unwrap(), start);
+    for e in &d.log {
+        rec.replay(e).unwrap();
+    }
+    assert_eq!(
+        rec.digest_mismatch_count(),
+        0,
+        "{:?}",
+        rec.digest_mismatches()
+    );
+    let zxids: Vec<i64> = rec.digest_log().entries().map(|(z, _)| z).collect();
+    assert_eq!(zxids, [0x1_0000_0180, 0x1_0000_0200]);
+    let live: Vec<_> = d.eng.digest_log().entries().skip(2).collect();
+    assert_eq!(rec.digest_log().entries().collect::<Vec<_>>(), live);
+}
