@@ -209,10 +209,8 @@ fn clients_may_not_send_the_reapers_delete_container() {
     assert!(s.engine().tree().exists("/c"));
 }
 
-#[test]
-fn digest_auth_adds_ids_and_a_bad_scheme_closes() {
-    let mut s = server();
-    connect(&mut s, 1, 0);
+/// An auth packet for `scheme` with `auth`.
+fn auth_frame(scheme: &str, auth: &'static [u8]) -> Bytes {
     let mut body = BytesMut::new();
     RequestHeader {
         xid: xid::AUTH,
@@ -221,11 +219,18 @@ fn digest_auth_adds_ids_and_a_bad_scheme_closes() {
     .write(&mut body);
     AuthPacket {
         auth_type: 0,
-        scheme: "digest".into(),
-        auth: Bytes::from_static(b"user:pass"),
+        scheme: scheme.into(),
+        auth: Bytes::from_static(auth),
     }
     .write(&mut body);
-    let out = s.frame(1, body.freeze(), now(1));
+    body.freeze()
+}
+
+#[test]
+fn digest_auth_adds_ids_and_a_bad_scheme_closes() {
+    let mut s = server();
+    connect(&mut s, 1, 0);
+    let out = s.frame(1, auth_frame("digest", b"user:pass"), now(1));
     let (h, _) = header(&sends(&out, 1)[0]);
     assert_eq!((h.xid, h.zxid, h.err), (-4, 0, 0));
     let out = call(&mut s, 1, 1, &Request::WhoAmI, 2);
@@ -236,19 +241,7 @@ fn digest_auth_adds_ids_and_a_bad_scheme_closes() {
         .iter()
         .any(|c| c.auth_scheme == "digest" && c.user == "user"));
 
-    let mut body = BytesMut::new();
-    RequestHeader {
-        xid: xid::AUTH,
-        opcode: OpCode::Auth.code(),
-    }
-    .write(&mut body);
-    AuthPacket {
-        auth_type: 0,
-        scheme: "nosuch".into(),
-        auth: Bytes::new(),
-    }
-    .write(&mut body);
-    let out = s.frame(1, body.freeze(), now(3));
+    let out = s.frame(1, auth_frame("nosuch", b""), now(3));
     assert_eq!(
         header(&sends(&out, 1)[0]).0.err,
         ErrorCode::AuthFailed.code()
@@ -468,19 +461,24 @@ fn hand_over(s: &mut Standalone, out: &[Output], t: i64) {
     }
 }
 
+/// A ConnectRequest for a new session with a 30 s timeout.
+fn session_request() -> Bytes {
+    ConnectRequest {
+        timeout: 30_000,
+        passwd: Bytes::from_static(&[0; 16]),
+        ..Default::default()
+    }
+    .to_bytes()
+}
+
 #[test]
 fn latency_runs_from_a_request_reaching_the_core_to_its_reply_being_handed_over() {
     let mut s = server();
     let info = super::FourLetterInfo::default();
     s.open(1, peer(), now(0));
-    let req = ConnectRequest {
-        timeout: 30_000,
-        passwd: Bytes::from_static(&[0; 16]),
-        ..Default::default()
-    };
     // The session's creation is a request like any other (ZooKeeper's
     // "SESS"), handed over 3 ms later (a log sync, say).
-    let out = s.frame(1, req.to_bytes(), now(10));
+    let out = s.frame(1, session_request(), now(10));
     assert_eq!(received_marks(&out, 1), vec![Some(10)]);
     assert!(s.srvr(&info).contains("\nOutstanding: 1\n"));
     hand_over(&mut s, &out, 13);
@@ -549,19 +547,7 @@ fn latency_runs_from_a_request_reaching_the_core_to_its_reply_being_handed_over(
 fn auth_replies_are_not_timed() {
     let mut s = server();
     connect(&mut s, 1, 0);
-    let mut body = BytesMut::new();
-    RequestHeader {
-        xid: xid::AUTH,
-        opcode: OpCode::Auth.code(),
-    }
-    .write(&mut body);
-    AuthPacket {
-        auth_type: 0,
-        scheme: "digest".into(),
-        auth: Bytes::from_static(b"user:pass"),
-    }
-    .write(&mut body);
-    let out = s.frame(1, body.freeze(), now(1));
+    let out = s.frame(1, auth_frame("digest", b"user:pass"), now(1));
     assert_eq!(received_marks(&out, 1), vec![None]);
 }
 
@@ -569,12 +555,7 @@ fn auth_replies_are_not_timed() {
 fn cons_shows_each_connections_last_request_and_latencies_as_zookeeper_does() {
     let mut s = server();
     s.open(1, peer(), now(0));
-    let req = ConnectRequest {
-        timeout: 30_000,
-        passwd: Bytes::from_static(&[0; 16]),
-        ..Default::default()
-    };
-    let out = s.frame(1, req.to_bytes(), now(0));
+    let out = s.frame(1, session_request(), now(0));
     hand_over(&mut s, &out, 2);
     let sid = s.conns[&1].session.unwrap();
     let line = |s: &Standalone| s.cons().lines().next().unwrap().to_string();
