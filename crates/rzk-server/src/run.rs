@@ -86,20 +86,28 @@ pub fn standalone_config(cfg: &ServerConfig) -> Result<StandaloneConfig, RunErro
 
 /// The behaviour profile: `rzk.compat=3.8.0` in zoo.cfg answers as the
 /// 3.8.0 server (Debian's) does where later releases changed behaviour
-/// (PROTOCOL.md §8); the default is 3.8.4+/3.9.
+/// (PROTOCOL.md §8); the default is 3.8.4+/3.9. `digest.enabled=false`
+/// turns the tree digest off as in ZooKeeper: txns are logged without a
+/// TxnDigest, snapshots end without a digest block, `hash` lists zeros.
 pub fn compat(cfg: &ServerConfig) -> Result<Compat, RunError> {
-    match cfg
+    let profile = match cfg
         .system_properties
         .get("zookeeper.rzk.compat")
         .map(String::as_str)
     {
-        None | Some("3.9") | Some("3.8.4") => Ok(Compat::V3_9),
-        Some("3.8.0") => Ok(Compat::V3_8_0),
-        Some(other) => Err(RunError::Setting {
-            key: "rzk.compat",
-            why: format!("{other:?} is not a known profile (3.8.0 or 3.9)"),
-        }),
-    }
+        None | Some("3.9") | Some("3.8.4") => Compat::V3_9,
+        Some("3.8.0") => Compat::V3_8_0,
+        Some(other) => {
+            return Err(RunError::Setting {
+                key: "rzk.compat",
+                why: format!("{other:?} is not a known profile (3.8.0 or 3.9)"),
+            })
+        }
+    };
+    Ok(Compat {
+        digest_enabled: cfg.tunables.digest_enabled,
+        ..profile
+    })
 }
 
 /// The client-port settings a `zoo.cfg` implies.

@@ -190,6 +190,34 @@ async fn the_txn_log_rolls_past_its_size_limit_and_every_file_replays() {
     c.close().await.unwrap();
 }
 
+/// `digest.enabled=false`: no tree digest is kept, so `hash` lists zeros
+/// (as Apache ZooKeeper 3.8 does), and the log written without digests
+/// replays.
+#[tokio::test]
+async fn with_digests_off_hash_lists_zeros_and_the_log_replays() {
+    let mut server =
+        RzkServer::start(bin(), &["digest.enabled=false"]).unwrap_or_else(|e| panic!("{e}"));
+    let c = Client::connect(&server.connect_string()).await.unwrap();
+    for i in 0..200 {
+        c.create(
+            &format!("/d{i}"),
+            None,
+            &Acl::open_unsafe(),
+            CreateMode::Persistent,
+        )
+        .await
+        .unwrap();
+    }
+    c.close().await.unwrap();
+    let hash = four_letter_word(server.port(), "hash").unwrap();
+    assert_eq!(hash, "80: 0\n", "{hash}");
+    server.restart().unwrap_or_else(|e| panic!("{e}"));
+    let c = Client::connect(&server.connect_string()).await.unwrap();
+    assert!(c.exists("/d199").await.unwrap().is_some());
+    assert_eq!(four_letter_word(server.port(), "hash").unwrap(), hash);
+    c.close().await.unwrap();
+}
+
 #[tokio::test]
 async fn hostile_bytes_close_only_their_connection() {
     let server = server();

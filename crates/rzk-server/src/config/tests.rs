@@ -238,6 +238,10 @@ fn unknown_keys_become_zookeeper_properties() {
     );
     assert!(t.extended_types_enabled && t.emulate_353_ttl_nodes);
     assert!(!t.digest_enabled, "Boolean.parseBoolean(\"no\") is false");
+    assert!(
+        !crate::run::compat(&c).unwrap().digest_enabled,
+        "digest.enabled reaches the core"
+    );
     assert!(t.enforce_quota);
     assert_eq!(t.max_cnxns, 0);
     assert_eq!(t.cnx_timeout, Duration::from_millis(700));
