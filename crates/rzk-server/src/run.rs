@@ -17,7 +17,6 @@ use crate::core::Core;
 use crate::net::{self, NetConfig};
 use crate::standalone::StandaloneCore;
 use crate::storage::{self, StorageConfig};
-use rzk_core::tree::ephemeral::ExtendedTypes;
 use rzk_proto::jute::Record;
 
 /// Why the server could not run.
@@ -79,6 +78,7 @@ pub fn standalone_config(cfg: &ServerConfig) -> Result<StandaloneConfig, RunErro
         ..AuthConfig::default()
     };
     core.extended_types = cfg.tunables.extended_types_enabled;
+    core.emulate_353_ttl_nodes = cfg.tunables.emulate_353_ttl_nodes;
     core.compat = compat(cfg)?;
     core.enforce_quota = cfg.tunables.enforce_quota;
     Ok(core)
@@ -89,6 +89,8 @@ pub fn standalone_config(cfg: &ServerConfig) -> Result<StandaloneConfig, RunErro
 /// (PROTOCOL.md §8); the default is 3.8.4+/3.9. `digest.enabled=false`
 /// turns the tree digest off as in ZooKeeper: txns are logged without a
 /// TxnDigest, snapshots end without a digest block, `hash` lists zeros.
+/// `closeSessionTxn.enabled=false` logs closeSession without its list of
+/// ephemerals, as ZooKeeper before 3.6 did (for a downgrade).
 pub fn compat(cfg: &ServerConfig) -> Result<Compat, RunError> {
     let profile = match cfg
         .system_properties
@@ -106,6 +108,7 @@ pub fn compat(cfg: &ServerConfig) -> Result<Compat, RunError> {
     };
     Ok(Compat {
         digest_enabled: cfg.tunables.digest_enabled,
+        close_session_txn: cfg.tunables.close_session_txn_enabled,
         ..profile
     })
 }
@@ -190,10 +193,7 @@ pub async fn serve(
             "snapshot.compression.method is set: rzk reads gz and snappy snapshots but writes uncompressed ones"
         );
     }
-    let types = ExtendedTypes {
-        enabled: core_cfg.extended_types,
-        ..ExtendedTypes::default()
-    };
+    let types = core_cfg.types();
     let open_cfg = storage_cfg.clone();
     let opened = tokio::task::spawn_blocking(move || storage::open(&open_cfg, types))
         .await

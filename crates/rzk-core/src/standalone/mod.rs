@@ -54,6 +54,9 @@ pub struct StandaloneConfig {
     pub compat: Compat,
     /// TTL nodes (`extendedTypesEnabled`).
     pub extended_types: bool,
+    /// Also read 3.5.3-era TTL owners (`emulate353TTLNodes`; only with
+    /// `extended_types`).
+    pub emulate_353_ttl_nodes: bool,
     /// How often containers and TTL nodes are checked
     /// (`znode.container.checkIntervalMs`, default 60000).
     pub container_check_interval_ms: i64,
@@ -67,6 +70,14 @@ pub struct StandaloneConfig {
 }
 
 impl StandaloneConfig {
+    /// How owners are read under these settings.
+    pub fn types(&self) -> ExtendedTypes {
+        ExtendedTypes {
+            enabled: self.extended_types,
+            emulate_353: self.emulate_353_ttl_nodes,
+        }
+    }
+
     /// ZooKeeper's defaults for a given `tickTime`.
     pub fn with_tick_time(tick_time: std::num::NonZeroU32) -> Self {
         Self {
@@ -74,6 +85,7 @@ impl StandaloneConfig {
             auth: AuthConfig::default(),
             compat: Compat::default(),
             extended_types: false,
+            emulate_353_ttl_nodes: false,
             container_check_interval_ms: 60_000,
             container_max_per_check: 10_000,
             container_max_never_used_ms: 0,
@@ -142,10 +154,7 @@ impl Standalone {
     /// A server with an empty tree. `now` seeds session ids, as ZooKeeper
     /// seeds them from its clock.
     pub fn new(cfg: StandaloneConfig, now: Now) -> Self {
-        let tree = DataTree::new(ExtendedTypes {
-            enabled: cfg.extended_types,
-            ..ExtendedTypes::default()
-        });
+        let tree = DataTree::new(cfg.types());
         Self::with_tree(cfg, tree, now)
     }
 

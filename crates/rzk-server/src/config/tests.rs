@@ -238,9 +238,16 @@ fn unknown_keys_become_zookeeper_properties() {
     );
     assert!(t.extended_types_enabled && t.emulate_353_ttl_nodes);
     assert!(!t.digest_enabled, "Boolean.parseBoolean(\"no\") is false");
+    let types = crate::run::standalone_config(&c).unwrap().types();
     assert!(
-        !crate::run::compat(&c).unwrap().digest_enabled,
-        "digest.enabled reaches the core"
+        types.enabled && types.emulate_353,
+        "extendedTypesEnabled and emulate353TTLNodes reach the tree"
+    );
+    let compat = crate::run::compat(&c).unwrap();
+    assert!(!compat.digest_enabled, "digest.enabled reaches the core");
+    assert!(
+        !compat.close_session_txn,
+        "closeSessionTxn.enabled reaches the core"
     );
     assert!(t.enforce_quota);
     assert_eq!(t.max_cnxns, 0);

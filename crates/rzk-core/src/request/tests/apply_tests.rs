@@ -178,6 +178,28 @@ fn close_session_deletes_ephemerals_including_pending_ones_and_fires() {
     assert_eq!(h.eng.tree_digest(), close.digest.unwrap().tree_digest);
 }
 
+/// `closeSessionTxn.enabled=false`: the closeSession txn carries no path
+/// list (ZooKeeper before 3.6), and applying it still deletes the
+/// session's ephemerals, found in the tree.
+#[test]
+fn without_close_session_txns_the_close_carries_no_paths_and_still_deletes() {
+    let compat = Compat {
+        close_session_txn: false,
+        ..Compat::default()
+    };
+    let mut h = Harness::with(compat, false);
+    h.code(&anyone(), &create("/e1", 1));
+    h.zxid += 1;
+    let close = h.eng.prep_close_session(S1, 0, h.zxid, h.time);
+    assert!(
+        matches!(close.body, TxnBody::CloseSession(None)),
+        "{close:?}"
+    );
+    h.apply(&close);
+    assert!(!h.eng.tree().exists("/e1"));
+    assert_eq!(h.eng.tree_digest(), close.digest.unwrap().tree_digest);
+}
+
 #[test]
 fn replayed_create_only_fixes_the_parent() {
     let mut h = Harness::new();
