@@ -12,11 +12,12 @@ use rzk_core::standalone::{Standalone, StandaloneConfig};
 use tokio::net::TcpListener;
 
 use crate::clock;
-use crate::config::ServerConfig;
+use crate::config::{ServerConfig, SnapshotCompression};
 use crate::core::Core;
 use crate::net::{self, NetConfig};
 use crate::standalone::StandaloneCore;
 use crate::storage::{self, StorageConfig};
+use rzk_proto::disk::SnapCompression;
 use rzk_proto::jute::Record;
 
 /// Why the server could not run.
@@ -171,6 +172,11 @@ pub fn storage_config(cfg: &ServerConfig) -> StorageConfig {
         fsync_warning_threshold_ms: cfg.tunables.fsync_warning_threshold_ms,
         snap_retain_count: cfg.snap_retain_count,
         purge_interval: cfg.purge_interval,
+        snapshot_compression: match cfg.tunables.snapshot_compression {
+            SnapshotCompression::None => SnapCompression::Checked,
+            SnapshotCompression::Gzip => SnapCompression::Gzip,
+            SnapshotCompression::Snappy => SnapCompression::Snappy,
+        },
     }
 }
 
@@ -188,11 +194,6 @@ pub async fn serve(
         source,
     })?;
     let storage_cfg = storage_config(cfg);
-    if cfg.tunables.snapshot_compression != crate::config::SnapshotCompression::None {
-        tracing::warn!(
-            "snapshot.compression.method is set: rzk reads gz and snappy snapshots but writes uncompressed ones"
-        );
-    }
     let types = core_cfg.types();
     let open_cfg = storage_cfg.clone();
     let opened = tokio::task::spawn_blocking(move || storage::open(&open_cfg, types))
@@ -231,7 +232,7 @@ pub async fn serve(
     }
     let last_zxid = core.last_zxid();
     if !had_snapshot {
-        storage::write_snapshot_now(&mut core, disk.clone(), &storage_cfg.snap_dir())
+        storage::write_snapshot_now(&mut core, disk.clone(), &storage_cfg)
             .map_err(|e| RunError::StorageIo(e.to_string()))?;
     }
     let seed = u64::try_from(now.wall_ms).unwrap_or(0) ^ u64::from(addr.port());

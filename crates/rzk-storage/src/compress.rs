@@ -1,8 +1,8 @@
 //! The two compressed wrappings ZooKeeper may give a snapshot
 //! (`p/SnapStream`, PROTOCOL.md §6.3): GZIP (`snapshot.<zxid>.gz`) and
 //! snappy-java's stream framing (`snapshot.<zxid>.snappy`). Checksums and
-//! seals live inside, in the uncompressed stream; this module only unwraps
-//! (and, for tests and future writers, wraps).
+//! seals live inside, in the uncompressed stream; this module unwraps them,
+//! and wraps a stream written piece by piece (the snapshot writer).
 //!
 //! snappy-java's framing (`org.xerial.snappy.SnappyOutputStream` /
 //! `SnappyInputStream`, 1.1.8) is not the Snappy "framing format" of the
@@ -173,21 +173,105 @@ pub fn snappy_java_decode(file: &[u8]) -> Result<Vec<u8>, CompressError> {
 /// Wraps `data` in snappy-java's stream framing, as `SnappyOutputStream`
 /// does with its default block size: the header, then one chunk per 32 KiB
 /// of input. An empty input gives the header alone.
-pub fn snappy_java_encode(data: &[u8]) -> Vec<u8> {
+pub fn snappy_java_encode(data: &[u8]) -> Result<Vec<u8>, CompressError> {
     let mut out = Vec::with_capacity(SNAPPY_JAVA_HEADER_LEN + data.len() / 2);
-    out.extend_from_slice(&SNAPPY_JAVA_MAGIC);
-    out.extend_from_slice(&SNAPPY_JAVA_VERSION.to_be_bytes());
-    out.extend_from_slice(&SNAPPY_JAVA_VERSION.to_be_bytes());
-    let mut enc = snap::raw::Encoder::new();
-    for block in data.chunks(SNAPPY_JAVA_BLOCK_SIZE) {
-        // A 32 KiB block always fits the encoder's limits, and its
-        // compressed form is far below i32::MAX.
-        let compressed = enc.compress_vec(block).unwrap_or_default();
-        let len = i32::try_from(compressed.len()).unwrap_or(i32::MAX);
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&compressed);
+    let mut enc = SnappyJavaEncoder::new();
+    enc.write(data, &mut out)?;
+    enc.finish(&mut out)?;
+    Ok(out)
+}
+
+/// snappy-java's stream framing written piece by piece, for a stream too
+/// large to hold whole (a snapshot): the output is the same bytes
+/// [`snappy_java_encode`] gives for all the input at once, however the
+/// input was split.
+///
+/// Like `SnappyOutputStream`, it compresses each 32 KiB of input as one
+/// block as soon as the block is full, and the last, shorter block when
+/// the stream is finished; the header comes first even for an empty
+/// stream.
+pub struct SnappyJavaEncoder {
+    raw: snap::raw::Encoder,
+    /// Input not yet compressed (less than one block).
+    block: Vec<u8>,
+    /// Room for one compressed block.
+    compressed: Vec<u8>,
+    header_written: bool,
+}
+
+impl std::fmt::Debug for SnappyJavaEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnappyJavaEncoder")
+            .field("pending", &self.block.len())
+            .field("header_written", &self.header_written)
+            .finish()
     }
-    out
+}
+
+impl Default for SnappyJavaEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SnappyJavaEncoder {
+    /// A stream with nothing written yet.
+    pub fn new() -> Self {
+        Self {
+            raw: snap::raw::Encoder::new(),
+            block: Vec::with_capacity(SNAPPY_JAVA_BLOCK_SIZE),
+            compressed: vec![0; snap::raw::max_compress_len(SNAPPY_JAVA_BLOCK_SIZE)],
+            header_written: false,
+        }
+    }
+
+    /// Takes `data` into the stream, appending to `out` the header (the
+    /// first time) and every block it fills.
+    pub fn write(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), CompressError> {
+        self.header(out);
+        while !data.is_empty() {
+            let take = (SNAPPY_JAVA_BLOCK_SIZE - self.block.len()).min(data.len());
+            self.block.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.block.len() == SNAPPY_JAVA_BLOCK_SIZE {
+                self.emit_block(out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: appends the header if nothing was written, and
+    /// the last block if input is left.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), CompressError> {
+        self.header(out);
+        if !self.block.is_empty() {
+            self.emit_block(out)?;
+        }
+        Ok(())
+    }
+
+    fn header(&mut self, out: &mut Vec<u8>) {
+        if !self.header_written {
+            out.extend_from_slice(&SNAPPY_JAVA_MAGIC);
+            out.extend_from_slice(&SNAPPY_JAVA_VERSION.to_be_bytes());
+            out.extend_from_slice(&SNAPPY_JAVA_VERSION.to_be_bytes());
+            self.header_written = true;
+        }
+    }
+
+    fn emit_block(&mut self, out: &mut Vec<u8>) -> Result<(), CompressError> {
+        let n = self
+            .raw
+            .compress(&self.block, &mut self.compressed)
+            .map_err(|e| CompressError::at(out.len(), format!("snappy block: {e}")))?;
+        // A compressed block of at most 32 KiB input is far below i32::MAX.
+        let len =
+            i32::try_from(n).map_err(|_| CompressError::at(out.len(), "snappy block too large"))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&self.compressed[..n]);
+        self.block.clear();
+        Ok(())
+    }
 }
 
 /// Decompresses one raw Snappy block found at `offset` of the input.
@@ -229,7 +313,7 @@ mod tests {
 
     #[test]
     fn snappy_java_header_is_magic_then_two_versions() {
-        let enc = snappy_java_encode(b"");
+        let enc = snappy_java_encode(b"").unwrap();
         assert_eq!(
             enc,
             [0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1]
@@ -241,7 +325,7 @@ mod tests {
     #[test]
     fn snappy_java_chunks_hold_32k_each() {
         let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-        let enc = snappy_java_encode(&data);
+        let enc = snappy_java_encode(&data).unwrap();
         // Walk the chunks: 100000 bytes make 4 chunks of at most 32 KiB.
         let mut at = SNAPPY_JAVA_HEADER_LEN;
         let mut chunks = 0;
@@ -266,21 +350,21 @@ mod tests {
 
     #[test]
     fn concatenated_streams_read_as_one() {
-        let mut enc = snappy_java_encode(b"first ");
-        enc.extend_from_slice(&snappy_java_encode(b"second"));
+        let mut enc = snappy_java_encode(b"first ").unwrap();
+        enc.extend_from_slice(&snappy_java_encode(b"second").unwrap());
         assert_eq!(snappy_java_decode(&enc).unwrap(), b"first second");
     }
 
     #[test]
     fn a_short_tail_after_the_last_chunk_is_ignored_like_snappy_java() {
-        let mut enc = snappy_java_encode(b"data");
+        let mut enc = snappy_java_encode(b"data").unwrap();
         enc.extend_from_slice(&[0, 0, 1]);
         assert_eq!(snappy_java_decode(&enc).unwrap(), b"data");
     }
 
     #[test]
     fn cut_and_corrupt_chunks_name_their_offset() {
-        let enc = snappy_java_encode(&[7u8; 1000]);
+        let enc = snappy_java_encode(&[7u8; 1000]).unwrap();
         let e = snappy_java_decode(&enc[..enc.len() - 1]).unwrap_err();
         assert_eq!(e.offset, 16, "{e}");
         assert!(e.what.contains("cut short"), "{e}");
@@ -331,7 +415,26 @@ mod tests {
     proptest! {
         #[test]
         fn snappy_java_round_trips(data in proptest::collection::vec(any::<u8>(), 0..70_000)) {
-            prop_assert_eq!(snappy_java_decode(&snappy_java_encode(&data)).unwrap(), data);
+            prop_assert_eq!(snappy_java_decode(&snappy_java_encode(&data).unwrap()).unwrap(), data);
+        }
+
+        #[test]
+        fn written_in_pieces_the_stream_is_the_one_written_whole(
+            data in proptest::collection::vec(any::<u8>(), 0..100_000),
+            cuts in proptest::collection::vec(0usize..40_000, 0..12),
+        ) {
+            let mut enc = SnappyJavaEncoder::new();
+            let mut out = Vec::new();
+            let mut rest = &data[..];
+            for cut in cuts {
+                let (piece, more) = rest.split_at(cut.min(rest.len()));
+                enc.write(piece, &mut out).unwrap();
+                rest = more;
+            }
+            enc.write(rest, &mut out).unwrap();
+            enc.finish(&mut out).unwrap();
+            prop_assert_eq!(&out, &snappy_java_encode(&data).unwrap());
+            prop_assert_eq!(snappy_java_decode(&out).unwrap(), data);
         }
 
         #[test]

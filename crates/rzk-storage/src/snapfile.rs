@@ -1,6 +1,7 @@
 //! Snapshot files in a snapshot directory (`dataDir/version-2`,
-//! PROTOCOL.md §6.3): writing one so that it appears whole or not at all,
-//! finding the ones worth loading, and reading one back uncompressed.
+//! PROTOCOL.md §6.3): writing one (plain, or gz/snappy as ZooKeeper's
+//! `snapshot.compression.method` asks) so that it appears whole or not at
+//! all, finding the ones worth loading, and reading one back uncompressed.
 //!
 //! Durability order when writing: bytes go to `tmp.snapshot.<hex zxid>`,
 //! the file is synced, renamed to `snapshot.<hex zxid>`, then the directory
@@ -19,7 +20,9 @@ use rzk_proto::disk::{
     has_checked_tail, parse_snapshot_file_name, snapshot_file_name, SnapCompression, CHECKED_TAIL,
 };
 
-use crate::compress::{gunzip, has_gzip_magic, has_snappy_java_magic, snappy_java_decode};
+use crate::compress::{
+    gunzip, has_gzip_magic, has_snappy_java_magic, snappy_java_decode, SnappyJavaEncoder,
+};
 use crate::disk::{Disk, DiskFile};
 use crate::snapfile_error::SnapError;
 
@@ -64,11 +67,12 @@ pub fn tmp_snapshot_name(zxid: i64) -> String {
 /// (`tmp.snapshot.<hex>`, see the module docs), renamed into place only
 /// when complete and synced.
 ///
-/// Guarantees: `snapshot.<hex zxid>` appears (atomically, by rename) only
-/// after every byte was synced and only if the stream ends in the checked
-/// tail; if the sink is abandoned, fails, or is dropped unfinished, the
-/// temporary file is removed (best effort: a crash leaves it for
-/// [`snapshot_candidates`] to clear).
+/// Guarantees: `snapshot.<hex zxid>` (with `.gz` or `.snappy` when
+/// compressed) appears (atomically, by rename) only after every byte was
+/// synced and only if the stream ends in the checked tail; if the sink is
+/// abandoned, fails, or is dropped unfinished, the temporary file is
+/// removed (best effort: a crash leaves it for [`snapshot_candidates`] to
+/// clear).
 #[derive(Debug)]
 pub struct SnapshotSink {
     disk: Arc<dyn Disk>,
@@ -76,6 +80,11 @@ pub struct SnapshotSink {
     zxid: i64,
     tmp: PathBuf,
     file: Option<Box<dyn DiskFile>>,
+    /// How the stream is wrapped on its way to the file.
+    encoding: Encoding,
+    /// Bytes of the uncompressed stream taken so far.
+    taken: u64,
+    /// File bytes not yet handed to the file.
     buf: Vec<u8>,
     /// Bytes already handed to the file (the offset of `buf[0]`).
     flushed: u64,
@@ -90,10 +99,25 @@ pub struct SnapshotSink {
 }
 
 impl SnapshotSink {
-    /// Creates `dir/tmp.snapshot.<hex zxid>` for a snapshot of the tree as
-    /// of `zxid`. A leftover temporary file of the same name (from a crash)
-    /// is replaced. `dir` must exist.
+    /// Creates `dir/tmp.snapshot.<hex zxid>` for a plain snapshot of the
+    /// tree as of `zxid`. A leftover temporary file of the same name (from
+    /// a crash) is replaced. `dir` must exist.
     pub fn create(disk: Arc<dyn Disk>, dir: &Path, zxid: i64) -> Result<Self, SnapError> {
+        Self::create_as(disk, dir, zxid, SnapCompression::Checked)
+    }
+
+    /// As [`SnapshotSink::create`], for a snapshot wrapped as
+    /// `compression` says: GZIP (`snapshot.<hex>.gz`, what
+    /// `GZIPOutputStream` writes, at the same default level) or
+    /// snappy-java's stream framing (`snapshot.<hex>.snappy`, what
+    /// `SnappyOutputStream` writes). The checksum and seals stay inside,
+    /// in the uncompressed stream, as ZooKeeper's `SnapStream` has them.
+    pub fn create_as(
+        disk: Arc<dyn Disk>,
+        dir: &Path,
+        zxid: i64,
+        compression: SnapCompression,
+    ) -> Result<Self, SnapError> {
         let tmp = dir.join(tmp_snapshot_name(zxid));
         let file = match disk.create_sequential(&tmp) {
             Ok(f) => f,
@@ -111,6 +135,8 @@ impl SnapshotSink {
             zxid,
             tmp,
             file: Some(file),
+            encoding: Encoding::new(compression),
+            taken: 0,
             buf: Vec::with_capacity(SINK_BUFFER),
             flushed: 0,
             behind: 0,
@@ -126,23 +152,41 @@ impl SnapshotSink {
 
     /// Appends `bytes` to the snapshot (the uncompressed CHECKED stream,
     /// e.g. from `rzk_proto::disk::SnapshotWriter`). Bytes may sit in a
-    /// buffer until a later call or [`SnapshotSink::finish`].
+    /// buffer (or a compressor) until a later call or
+    /// [`SnapshotSink::finish`].
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), SnapError> {
         self.remember_tail(bytes);
-        if self.buf.len() + bytes.len() > SINK_BUFFER {
+        self.taken += bytes.len() as u64;
+        match &mut self.encoding {
+            Encoding::Plain => {
+                if self.buf.len() + bytes.len() > SINK_BUFFER {
+                    self.flush()?;
+                }
+                if bytes.len() >= SINK_BUFFER {
+                    return self.write_through(bytes);
+                }
+                self.buf.extend_from_slice(bytes);
+            }
+            Encoding::Gzip(enc) => {
+                let compressed = gzip_write(enc, bytes).map_err(|e| encode_error(&self.tmp, e))?;
+                self.buf.extend_from_slice(compressed);
+                compressed.clear();
+            }
+            Encoding::Snappy(enc) => {
+                if let Err(e) = enc.write(bytes, &mut self.buf) {
+                    return Err(encode_error(&self.tmp, std::io::Error::other(e)));
+                }
+            }
+        }
+        if self.buf.len() >= SINK_BUFFER {
             self.flush()?;
         }
-        if bytes.len() >= SINK_BUFFER {
-            self.write_through(bytes)
-        } else {
-            self.buf.extend_from_slice(bytes);
-            Ok(())
-        }
+        Ok(())
     }
 
-    /// Bytes written so far.
+    /// Bytes of the snapshot's stream written so far, uncompressed.
     pub fn len(&self) -> u64 {
-        self.flushed + self.buf.len() as u64
+        self.taken
     }
 
     /// Whether nothing was written yet.
@@ -157,14 +201,27 @@ impl SnapshotSink {
     /// the last seal's `"/"`) is refused with [`SnapError::NotSealed`] and
     /// its temporary file removed: ZooKeeper would skip it anyway.
     pub fn finish(mut self) -> Result<PathBuf, SnapError> {
-        self.flush()?;
-        // `has_checked_tail` on the whole file, from what was remembered.
+        // `has_checked_tail` on the whole stream, from what was remembered.
         if self.len() < 10 || self.tail != CHECKED_TAIL {
             return Err(SnapError::NotSealed {
                 path: self.tmp.clone(),
                 len: self.len(),
             });
         }
+        let compression = self.encoding.compression();
+        match std::mem::replace(&mut self.encoding, Encoding::Plain) {
+            Encoding::Plain => {}
+            Encoding::Gzip(enc) => {
+                let rest = enc.finish().map_err(|e| encode_error(&self.tmp, e))?;
+                self.buf.extend_from_slice(&rest);
+            }
+            Encoding::Snappy(enc) => {
+                if let Err(e) = enc.finish(&mut self.buf) {
+                    return Err(encode_error(&self.tmp, std::io::Error::other(e)));
+                }
+            }
+        }
+        self.flush()?;
         let mut file = self.file.take().ok_or_else(|| SnapError::Io {
             op: "sync",
             path: self.tmp.clone(),
@@ -172,9 +229,7 @@ impl SnapshotSink {
         })?;
         file.sync().map_err(SnapError::io("sync", &self.tmp))?;
         drop(file);
-        let dest = self
-            .dir
-            .join(snapshot_file_name(self.zxid, SnapCompression::Checked));
+        let dest = self.dir.join(snapshot_file_name(self.zxid, compression));
         self.disk
             .rename(&self.tmp, &dest)
             .map_err(SnapError::io("rename", &self.tmp))?;
@@ -229,6 +284,64 @@ impl SnapshotSink {
         }
         Ok(())
     }
+}
+
+/// A snapshot stream's wrapping while it is written.
+enum Encoding {
+    Plain,
+    /// Compresses into its own vector, which [`gzip_write`] empties into
+    /// the sink's buffer after each write.
+    Gzip(Box<flate2::write::GzEncoder<Vec<u8>>>),
+    Snappy(Box<SnappyJavaEncoder>),
+}
+
+impl Encoding {
+    fn new(compression: SnapCompression) -> Self {
+        match compression {
+            SnapCompression::Checked => Self::Plain,
+            // Java's GZIPOutputStream deflates at Deflater.DEFAULT_COMPRESSION,
+            // which zlib reads as level 6, flate2's default.
+            SnapCompression::Gzip => Self::Gzip(Box::new(flate2::write::GzEncoder::new(
+                Vec::new(),
+                flate2::Compression::default(),
+            ))),
+            SnapCompression::Snappy => Self::Snappy(Box::default()),
+        }
+    }
+
+    fn compression(&self) -> SnapCompression {
+        match self {
+            Self::Plain => SnapCompression::Checked,
+            Self::Gzip(_) => SnapCompression::Gzip,
+            Self::Snappy(_) => SnapCompression::Snappy,
+        }
+    }
+}
+
+impl std::fmt::Debug for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.compression())
+    }
+}
+
+/// A compressor's failure, as the error of writing the file it was for.
+fn encode_error(tmp: &Path, source: std::io::Error) -> SnapError {
+    SnapError::Io {
+        op: "compress",
+        path: tmp.to_owned(),
+        source,
+    }
+}
+
+/// Feeds `bytes` to a GZIP encoder and returns what it has produced so far
+/// (the caller takes it and clears the vector).
+fn gzip_write<'a>(
+    enc: &'a mut flate2::write::GzEncoder<Vec<u8>>,
+    bytes: &[u8],
+) -> std::io::Result<&'a mut Vec<u8>> {
+    use std::io::Write;
+    enc.write_all(bytes)?;
+    Ok(enc.get_mut())
 }
 
 impl Drop for SnapshotSink {

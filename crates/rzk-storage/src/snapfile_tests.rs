@@ -63,6 +63,18 @@ fn names(dir: &Path) -> Vec<String> {
     n
 }
 
+/// Writes `bytes` (over 101,000 of them) as small pieces, a piece bigger
+/// than the sink's buffer, then the rest.
+fn write_in_mixed_pieces(sink: &mut SnapshotSink, bytes: &[u8]) {
+    let (a, rest) = bytes.split_at(1000);
+    let (b, c) = rest.split_at(100_000);
+    for piece in a.chunks(7) {
+        sink.write(piece).unwrap();
+    }
+    sink.write(b).unwrap();
+    sink.write(c).unwrap();
+}
+
 #[test]
 fn the_temporary_name_is_neither_a_snapshot_nor_a_log_to_zookeeper() {
     for zxid in [0, 1, 0x1_0000_000b, i64::MAX] {
@@ -82,14 +94,7 @@ fn a_finished_sink_installs_the_exact_bytes_under_the_snapshot_name() {
     let mut sink = SnapshotSink::create(disk(), d.path(), 0x1_0000_0032).unwrap();
     assert_eq!(sink.tmp_path(), d.path().join("tmp.snapshot.100000032"));
     assert!(sink.is_empty());
-    // Small pieces, a piece bigger than the buffer, then the rest.
-    let (a, rest) = bytes.split_at(1000);
-    let (b, c) = rest.split_at(100_000);
-    for piece in a.chunks(7) {
-        sink.write(piece).unwrap();
-    }
-    sink.write(b).unwrap();
-    sink.write(c).unwrap();
+    write_in_mixed_pieces(&mut sink, &bytes);
     assert_eq!(sink.len(), bytes.len() as u64);
     let path = sink.finish().unwrap();
     assert_eq!(path, d.path().join("snapshot.100000032"));
@@ -97,6 +102,73 @@ fn a_finished_sink_installs_the_exact_bytes_under_the_snapshot_name() {
     let back = fs::read(&path).unwrap();
     assert_eq!(back, &bytes[..]);
     assert_eq!(Snapshot::decode(back).unwrap(), snap);
+}
+
+#[test]
+fn a_compressed_sink_installs_a_gz_or_snappy_file_that_unwraps_to_the_stream() {
+    let snap = snapshot(60, 3000); // ~180 KiB: several blocks and flushes
+    let bytes = snap.encode();
+    for (compression, name) in [
+        (SnapCompression::Gzip, "snapshot.100000032.gz"),
+        (SnapCompression::Snappy, "snapshot.100000032.snappy"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let mut sink =
+            SnapshotSink::create_as(disk(), d.path(), 0x1_0000_0032, compression).unwrap();
+        assert_eq!(sink.tmp_path(), d.path().join("tmp.snapshot.100000032"));
+        write_in_mixed_pieces(&mut sink, &bytes);
+        assert_eq!(sink.len(), bytes.len() as u64, "{compression:?}");
+        let path = sink.finish().unwrap();
+        assert_eq!(path, d.path().join(name));
+        assert_eq!(names(d.path()), vec![name]);
+        let file = fs::read(&path).unwrap();
+        // Compressed: the test data repeats, so much smaller.
+        assert!(
+            file.len() < bytes.len() / 4,
+            "{compression:?}: {}",
+            file.len()
+        );
+        // ZooKeeper's cheap check, then its whole read.
+        let found = snapshot_candidates(disk().as_ref(), d.path()).unwrap();
+        assert_eq!(found.len(), 1, "{compression:?}");
+        assert_eq!(found[0].compression, compression);
+        let stream = read_snapshot(disk().as_ref(), &found[0]).unwrap();
+        assert_eq!(stream, bytes, "{compression:?}");
+        assert_eq!(Snapshot::decode(stream.to_vec()).unwrap(), snap);
+    }
+    // The same bytes the one-shot wrappers give (snappy framing is exact;
+    // deflate output is only compared after unwrapping).
+    let d = tempfile::tempdir().unwrap();
+    let mut sink = SnapshotSink::create_as(disk(), d.path(), 3, SnapCompression::Snappy).unwrap();
+    sink.write(&bytes).unwrap();
+    let path = sink.finish().unwrap();
+    assert_eq!(fs::read(path).unwrap(), snappy_java_encode(&bytes).unwrap());
+}
+
+#[test]
+fn a_compressed_stream_is_sealed_by_its_uncompressed_bytes() {
+    let bytes = snapshot(3, 10).encode();
+    for compression in [SnapCompression::Gzip, SnapCompression::Snappy] {
+        let d = tempfile::tempdir().unwrap();
+        let mut sink = SnapshotSink::create_as(disk(), d.path(), 7, compression).unwrap();
+        sink.write(&bytes[..bytes.len() - 1]).unwrap();
+        let e = sink.finish().unwrap_err();
+        assert!(matches!(e, SnapError::NotSealed { .. }), "{e}");
+        assert!(names(d.path()).is_empty(), "{compression:?}");
+
+        // Sealed, it is installed even when its bytes arrive one at a time.
+        let mut sink = SnapshotSink::create_as(disk(), d.path(), 7, compression).unwrap();
+        for b in bytes.iter() {
+            sink.write(&[*b]).unwrap();
+        }
+        let path = sink.finish().unwrap();
+        let file = fs::read(path).unwrap();
+        assert_eq!(
+            &uncompress(compression, file).unwrap()[..],
+            &bytes[..],
+            "{compression:?}"
+        );
+    }
 }
 
 #[test]
@@ -218,7 +290,11 @@ fn candidates_are_valid_snapshots_newest_first() {
     fs::write(dir.join("snapshot.2"), &good).unwrap();
     fs::write(dir.join("snapshot.20"), &good[..good.len() - 3]).unwrap(); // torn
     fs::write(dir.join("snapshot.f.gz"), gzip(&good)).unwrap();
-    fs::write(dir.join("snapshot.e.snappy"), snappy_java_encode(&good)).unwrap();
+    fs::write(
+        dir.join("snapshot.e.snappy"),
+        snappy_java_encode(&good).unwrap(),
+    )
+    .unwrap();
     fs::write(dir.join("snapshot.30.gz"), &good).unwrap(); // no gzip magic
     fs::write(dir.join("snapshot.31.snappy"), gzip(&good)).unwrap(); // no snappy magic
     fs::write(dir.join("snapshot.1"), b"\0\0\0\x01/").unwrap(); // < 10 bytes
@@ -282,7 +358,7 @@ fn equal_zxids_come_in_name_order() {
     let good = snapshot(0, 0).encode();
     fs::write(
         d.path().join("snapshot.5.snappy"),
-        snappy_java_encode(&good),
+        snappy_java_encode(&good).unwrap(),
     )
     .unwrap();
     fs::write(d.path().join("snapshot.5"), &good).unwrap();

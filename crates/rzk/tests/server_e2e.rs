@@ -41,6 +41,21 @@ fn start_with(lines: &str) -> (Option<i32>, String) {
     )
 }
 
+/// Creates `{prefix}0` … `{prefix}{count - 1}`, each holding `value`, one
+/// after the other.
+async fn create_each(c: &Client, prefix: &str, count: usize, value: &Bytes) {
+    for i in 0..count {
+        c.create(
+            &format!("{prefix}{i}"),
+            Some(value.clone()),
+            &Acl::open_unsafe(),
+            CreateMode::Persistent,
+        )
+        .await
+        .unwrap();
+    }
+}
+
 #[test]
 fn invalid_values_stop_startup_with_status_2_naming_the_key() {
     let (code, err) = start_with("tickTime=fast\ndataDir=/tmp/x\nclientPort=2181\n");
@@ -136,16 +151,7 @@ async fn the_txn_log_rolls_past_its_size_limit_and_every_file_replays() {
         .unwrap_or_else(|e| panic!("{e}"));
     let c = Client::connect(&server.connect_string()).await.unwrap();
     let value = Bytes::from(vec![7u8; 100]);
-    for i in 0..300 {
-        c.create(
-            &format!("/n{i}"),
-            Some(value.clone()),
-            &Acl::open_unsafe(),
-            CreateMode::Persistent,
-        )
-        .await
-        .unwrap();
-    }
+    create_each(&c, "/n", 300, &value).await;
     c.close().await.unwrap();
     // `hash`: the tree digest after every 128th zxid (createSession was
     // 0x1, so 0x80 and 0x100 fell among the creates).
@@ -216,6 +222,85 @@ async fn with_digests_off_hash_lists_zeros_and_the_log_replays() {
     assert!(c.exists("/d199").await.unwrap().is_some());
     assert_eq!(four_letter_word(server.port(), "hash").unwrap(), hash);
     c.close().await.unwrap();
+}
+
+/// `snapshot.compression.method` (ZooKeeper's system property, which a
+/// zoo.cfg key becomes): every snapshot, the first one included, is
+/// written wrapped (`snapshot.<zxid>.gz` / `.snappy`), and a restart loads
+/// the newest of them.
+#[tokio::test]
+async fn snapshots_are_written_compressed_as_configured_and_load_again() {
+    for (method, suffix) in [("gz", ".gz"), ("snappy", ".snappy")] {
+        let mut server = RzkServer::start(
+            bin(),
+            &[
+                "snapCount=20",
+                &format!("snapshot.compression.method={method}"),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let c = Client::connect(&server.connect_string()).await.unwrap();
+        let value = Bytes::from(vec![3u8; 100]);
+        create_each(&c, "/s", 200, &value).await;
+        c.close().await.unwrap();
+        let snapshots = |dir: &Path| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(dir.join("version-2"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("snapshot."))
+                .collect();
+            v.sort();
+            v
+        };
+        // A snapshot falls due every 10 to 20 txns; they are written in the
+        // background, so wait for a few to be published.
+        let dir = server.data_dir();
+        let waited = tokio::time::timeout(Duration::from_secs(30), async {
+            while snapshots(&dir).len() < 4 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        let found = snapshots(&dir);
+        assert!(
+            waited.is_ok(),
+            "{method}: too few snapshots after 30 s: {found:?}"
+        );
+        // Stopped, nothing more is written: the newest now is the one to load.
+        server.stop().unwrap_or_else(|e| panic!("{e}"));
+        let found = snapshots(&server.data_dir());
+        assert!(
+            found.iter().all(|n| n.ends_with(suffix)),
+            "{method}: a snapshot was not compressed: {found:?}"
+        );
+        assert!(found.contains(&format!("snapshot.0{suffix}")), "{found:?}");
+        let newest = found
+            .iter()
+            .max_by_key(|n| {
+                let hex = n.trim_start_matches("snapshot.").trim_end_matches(suffix);
+                i64::from_str_radix(hex, 16).unwrap()
+            })
+            .unwrap()
+            .clone();
+        server.restart().unwrap_or_else(|e| panic!("{e}"));
+        let loaded = server
+            .log()
+            .lines()
+            .rfind(|l| l.contains("loaded snapshot"))
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert!(
+            loaded.contains(&newest),
+            "{method}: the restart did not load {newest}: {loaded:?}\n{}",
+            server.log_tail(20)
+        );
+        let c = Client::connect(&server.connect_string()).await.unwrap();
+        for i in 0..200 {
+            let (data, _) = c.get_data(&format!("/s{i}")).await.unwrap();
+            assert_eq!(data.as_ref(), Some(&value), "{method}: /s{i}");
+        }
+        c.close().await.unwrap();
+    }
 }
 
 #[tokio::test]

@@ -25,6 +25,9 @@
 //!   on them, and Apache ZooKeeper serves what rzk left.
 //! * rzk's files (txn logs in a separate `dataLogDir`) served by Apache
 //!   ZooKeeper.
+//! * rzk's files with every snapshot compressed (`gz`, then `snappy`, as
+//!   `snapshot.compression.method` asks) served by Apache ZooKeeper, which
+//!   picks the wrapping from the file name whatever it is configured with.
 //!
 //! `RZK_STORAGE_SEED` and `RZK_STORAGE_STEPS` change the workload (the seed
 //! is printed). Needs Debian's zookeeper packages: fails, never skips,
@@ -80,17 +83,30 @@ fn apache(data: &Path, log_dir: Option<&Path>, reap: bool) -> ApacheZk {
     let interval = if reap { 200 } else { 3_600_000 };
     ApacheZk::start_with(ZkOptions {
         cfg: cfg(log_dir),
-        properties: vec![format!("znode.container.checkIntervalMs={interval}")],
+        properties: vec![
+            format!("znode.container.checkIntervalMs={interval}"),
+            // FileSnap logs each snapshot it reads at INFO (the test kit
+            // keeps the rest at WARN).
+            "org.slf4j.simpleLogger.log.org.apache.zookeeper.server.persistence.FileSnap=info"
+                .into(),
+        ],
         data_dir: Some(data.to_path_buf()),
     })
     .unwrap_or_else(|e| panic!("Apache ZooKeeper did not start on {}: {e}", data.display()))
 }
 
 fn rzk(data: &Path, log_dir: Option<&Path>, whose: &str) -> RzkServer {
+    rzk_with(data, log_dir, whose, &[])
+}
+
+/// As [`rzk`], with `extra` zoo.cfg lines.
+fn rzk_with(data: &Path, log_dir: Option<&Path>, whose: &str, extra: &[String]) -> RzkServer {
+    let mut lines = cfg(log_dir);
+    lines.extend_from_slice(extra);
     RzkServer::start_with(
         Path::new(env!("CARGO_BIN_EXE_rzk")),
         ZkOptions {
-            cfg: cfg(log_dir),
+            cfg: lines,
             data_dir: Some(data.to_path_buf()),
             ..ZkOptions::default()
         },
@@ -531,4 +547,56 @@ async fn apache_zookeeper_serves_rzks_files() {
     let reaping =
         reaps_what_zookeeper_reaps(&written, &reapable, data.path(), Some(&log_dir)).await;
     takes_writes(APACHE, &reaping).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apache_zookeeper_serves_rzks_compressed_snapshots() {
+    let seed = seed();
+    for (method, suffix) in [("gz", ".gz"), ("snappy", ".snappy")] {
+        let data = TempDir::new(&format!("compat-from-rzk-{method}")).unwrap();
+        let extra = [format!("snapshot.compression.method={method}")];
+        let mut ours = rzk_with(data.path(), None, "a fresh", &extra);
+        let (written, _) = run_then_stop(RZK, &mut ours, "/w1", seed).await;
+        let files = assert_rolled(RZK, data.path(), data.path(), &ours, 0);
+        eprintln!("storage_compat: {RZK} ({method}) left {files}");
+        drop(ours);
+        let listed = Version2Files::list(data.path()).unwrap();
+        let plain: Vec<&PathBuf> = listed
+            .snapshots
+            .iter()
+            .map(|(_, p)| p)
+            .filter(|p| !p.to_string_lossy().ends_with(suffix))
+            .collect();
+        assert!(
+            plain.is_empty(),
+            "{method}: rzk wrote snapshots without {suffix}: {plain:?}"
+        );
+
+        let mut zk = apache(data.path(), None, false);
+        let served = capture_after_start(APACHE, &zk).await;
+        digests_match(&zk, &format!("rzk's {method}"));
+        compare(
+            &written,
+            &served,
+            &format!(
+                "Apache ZooKeeper started on the data directory rzk wrote with {method} snapshots"
+            ),
+            &zk,
+        );
+        // It loaded the newest of them (and replayed only the logs after it).
+        let (newest, _) = listed.snapshots.last().unwrap();
+        // FileSnap.deserialize logs "Reading snapshot <path>" for each file
+        // it tries, newest first, until one loads: one line, the newest.
+        let log = zk.log();
+        let read: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("Reading snapshot"))
+            .collect();
+        assert!(
+            read.len() == 1 && read[0].ends_with(&format!("snapshot.{newest:x}{suffix}")),
+            "{method}: Apache ZooKeeper did not load snapshot.{newest:x}{suffix} at once: {read:?}\n{}",
+            zk.log_tail(30)
+        );
+        zk.stop().unwrap();
+    }
 }

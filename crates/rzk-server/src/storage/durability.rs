@@ -106,10 +106,13 @@ impl Durability {
         let (done_tx, snap_done) = tokio_mpsc::unbounded_channel();
         {
             let (disk, dir) = (disk.clone(), cfg.snap_dir());
+            let compression = cfg.snapshot_compression;
             threads.push(
                 std::thread::Builder::new()
                     .name("rzk-snapshot".into())
-                    .spawn(move || snapshot_thread::run(disk, dir, snap_rx, durable, done_tx))?,
+                    .spawn(move || {
+                        snapshot_thread::run(disk, dir, compression, snap_rx, durable, done_tx)
+                    })?,
             );
         }
         let purge_stop = if cfg.purge_interval.is_zero() {
@@ -326,10 +329,13 @@ async fn snapshot_done(
 pub(crate) fn write_snapshot_now<C: Core>(
     core: &mut C,
     disk: Arc<dyn Disk>,
-    dir: &std::path::Path,
+    cfg: &StorageConfig,
 ) -> Result<Option<PathBuf>, rzk_storage::SnapError> {
     match core.freeze_snapshot() {
-        Some(snap) => snapshot_thread::write_now(disk, dir, snap).map(Some),
+        Some(snap) => {
+            snapshot_thread::write_now(disk, &cfg.snap_dir(), cfg.snapshot_compression, snap)
+                .map(Some)
+        }
         None => Ok(None),
     }
 }

@@ -46,6 +46,10 @@ pub struct StorageConfig {
     pub snap_retain_count: u32,
     /// `autopurge.purgeInterval`; zero disables autopurge.
     pub purge_interval: Duration,
+    /// How new snapshots are written (`snapshot.compression.method`):
+    /// plain, `.gz` or `.snappy`. Any of the three is read whatever this
+    /// says, as ZooKeeper reads them.
+    pub snapshot_compression: SnapCompression,
 }
 
 impl StorageConfig {

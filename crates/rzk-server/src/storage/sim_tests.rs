@@ -27,7 +27,9 @@ use rzk_proto::client::{
 };
 use rzk_proto::codes::{CreateMode, OpCode};
 use rzk_proto::data::Acl;
+use rzk_proto::disk::{parse_snapshot_file_name, SnapCompression};
 use rzk_proto::jute::Record;
+use rzk_storage::snapfile::uncompress;
 use rzk_storage::{Disk, SimDisk, SnapshotSink, TxnLog};
 
 use super::open::{open_on, StorageConfig, StorageStartError};
@@ -137,6 +139,7 @@ impl World {
             let _ = snapshot_thread::write_now(
                 disk_dyn,
                 &self.cfg.snap_dir(),
+                self.cfg.snapshot_compression,
                 server.core.freeze_snapshot(),
             );
         }
@@ -268,6 +271,13 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
         fsync_warning_threshold_ms: 1000,
         snap_retain_count: 3,
         purge_interval: Duration::ZERO,
+        // Every wrapping ZooKeeper writes, so that recovery meets each
+        // under torn writes and lost data.
+        snapshot_compression: [
+            SnapCompression::Checked,
+            SnapCompression::Gzip,
+            SnapCompression::Snappy,
+        ][rng.below(3) as usize],
     };
     let mut world = World {
         seed,
@@ -306,7 +316,12 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
                     let frozen = server.core.freeze_snapshot();
                     let _ = server.log.roll();
                     let disk_dyn: Arc<dyn Disk> = Arc::new(disk.clone());
-                    if let Ok(sink) = SnapshotSink::create(disk_dyn, &snap_dir, frozen.zxid()) {
+                    if let Ok(sink) = SnapshotSink::create_as(
+                        disk_dyn,
+                        &snap_dir,
+                        frozen.zxid(),
+                        world.cfg.snapshot_compression,
+                    ) {
                         let mut file = Sealed::new(sink);
                         let mut buf = BytesMut::new();
                         let walk = frozen.begin(&mut buf);
@@ -380,14 +395,14 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
                     // each must fail to load on its own.
                     let dir = world.cfg.snap_dir();
                     for name in disk.list(&dir).unwrap_or_default() {
-                        if name.starts_with("snapshot.") {
-                            let bytes = Bytes::from(disk.read(&dir.join(&name)).unwrap());
+                        if let Some((_, compression)) = parse_snapshot_file_name(&name) {
+                            let file = disk.read(&dir.join(&name)).unwrap();
+                            let loads = uncompress(compression, file).is_ok_and(|bytes| {
+                                rzk_core::persist::restore_snapshot(bytes, ExtendedTypes::default())
+                                    .is_ok()
+                            });
                             assert!(
-                                rzk_core::persist::restore_snapshot(
-                                    bytes,
-                                    ExtendedTypes::default()
-                                )
-                                .is_err(),
+                                !loads,
                                 "seed {seed}: refused to start although {name} loads: {why}"
                             );
                         }

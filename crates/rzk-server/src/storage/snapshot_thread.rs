@@ -18,7 +18,7 @@ use std::sync::{mpsc, Arc};
 
 use bytes::BytesMut;
 use rzk_core::persist::FrozenSnapshot;
-use rzk_proto::disk::{SnapshotSealer, SnapshotTail};
+use rzk_proto::disk::{SnapCompression, SnapshotSealer, SnapshotTail};
 use rzk_storage::{Disk, SnapError, SnapshotSink};
 use tokio::sync::mpsc as tokio_mpsc;
 
@@ -51,6 +51,7 @@ pub(crate) enum SnapDone {
 pub(crate) fn run(
     disk: Arc<dyn Disk>,
     dir: PathBuf,
+    compression: SnapCompression,
     snapshots: mpsc::Receiver<FrozenSnapshot>,
     durable: Arc<DurableZxid>,
     done: tokio_mpsc::UnboundedSender<SnapDone>,
@@ -58,7 +59,7 @@ pub(crate) fn run(
     lower_priority();
     while let Ok(snap) = snapshots.recv() {
         let zxid = snap.zxid();
-        let outcome = match write_unpublished(disk.clone(), &dir, snap) {
+        let outcome = match write_unpublished(disk.clone(), &dir, compression, snap) {
             Err(e) => SnapDone::Failed(e.to_string()),
             Ok(file) => {
                 if durable.wait_for(zxid) {
@@ -103,19 +104,22 @@ fn lower_priority() {
 pub(crate) fn write_now(
     disk: Arc<dyn Disk>,
     dir: &Path,
+    compression: SnapCompression,
     snap: FrozenSnapshot,
 ) -> Result<PathBuf, SnapError> {
-    write_unpublished(disk, dir, snap)?.publish()
+    write_unpublished(disk, dir, compression, snap)?.publish()
 }
 
-/// Walks `snap` into a new temporary file in `dir`, every byte but the
-/// seals; the frozen tree is let go as soon as its last node is written.
+/// Walks `snap` into a new temporary file in `dir` (wrapped as
+/// `compression` says), every byte but the seals; the frozen tree is let go as soon as its last node is written.
 fn write_unpublished(
     disk: Arc<dyn Disk>,
     dir: &Path,
+    compression: SnapCompression,
     snap: FrozenSnapshot,
 ) -> Result<Unpublished, SnapError> {
-    let mut file = Sealed::new(SnapshotSink::create(disk, dir, snap.zxid())?);
+    let sink = SnapshotSink::create_as(disk, dir, snap.zxid(), compression)?;
+    let mut file = Sealed::new(sink);
     let mut buf = BytesMut::with_capacity(CHUNK + CHUNK_SLACK);
     let mut walk = snap.begin(&mut buf);
     loop {

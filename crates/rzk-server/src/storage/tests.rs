@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use rzk_core::persist::FrozenSnapshot;
 use rzk_proto::codec::FourLetterCommand;
+use rzk_proto::disk::SnapCompression;
 use rzk_proto::txn::{TxnBody, TxnEntry};
 use rzk_storage::{Disk, DiskFile, FsDisk, LogOptions, TxnLog};
 
@@ -183,6 +184,7 @@ fn start_warning_at(
         fsync_warning_threshold_ms: threshold_ms,
         snap_retain_count: 3,
         purge_interval: Duration::ZERO,
+        snapshot_compression: SnapCompression::Checked,
     };
     disk.create_dir_all(&cfg.log_dir()).unwrap();
     disk.create_dir_all(&cfg.snap_dir()).unwrap();
