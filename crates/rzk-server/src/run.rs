@@ -12,12 +12,11 @@ use rzk_core::standalone::{Standalone, StandaloneConfig};
 use tokio::net::TcpListener;
 
 use crate::clock;
-use crate::config::{ServerConfig, SnapshotCompression};
+use crate::config::ServerConfig;
 use crate::core::Core;
 use crate::net::{self, NetConfig};
 use crate::standalone::StandaloneCore;
 use crate::storage::{self, StorageConfig};
-use rzk_proto::disk::SnapCompression;
 use rzk_proto::jute::Record;
 
 /// Why the server could not run.
@@ -172,11 +171,7 @@ pub fn storage_config(cfg: &ServerConfig) -> StorageConfig {
         fsync_warning_threshold_ms: cfg.tunables.fsync_warning_threshold_ms,
         snap_retain_count: cfg.snap_retain_count,
         purge_interval: cfg.purge_interval,
-        snapshot_compression: match cfg.tunables.snapshot_compression {
-            SnapshotCompression::None => SnapCompression::Checked,
-            SnapshotCompression::Gzip => SnapCompression::Gzip,
-            SnapshotCompression::Snappy => SnapCompression::Snappy,
-        },
+        snapshot_compression: cfg.tunables.snapshot_compression,
     }
 }
 

@@ -78,8 +78,10 @@ fn half_up_ten_thousandths(total: u64, count: u64) -> u128 {
 }
 
 /// Java's `Double.toString` for `n / 10_000` with `n` a whole number of
-/// ten-thousandths: plain notation from 10⁻³ to 10⁷ (with at least one
-/// decimal), scientific below it, as Java switches at 10⁻³.
+/// ten-thousandths: plain notation (with at least one decimal) from 10⁻³
+/// up, scientific below it, as Java switches at 10⁻³. Java also switches
+/// to scientific at 10⁷; an average latency of 10⁷ ms (almost three hours)
+/// is not one a server reports, so that case is not reproduced.
 fn java_double_text(n: u128) -> String {
     if n == 0 {
         return "0.0".into();

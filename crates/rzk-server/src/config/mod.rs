@@ -32,7 +32,7 @@ use std::time::Duration;
 pub use error::ConfigError;
 pub use properties::{Properties, PropertiesError};
 pub use quorum::{ClientAddress, Hierarchy, LearnerType, PeerAddress, QuorumConfig, QuorumServer};
-pub use tunables::{AdminServer, SnapshotCompression, Tunables};
+pub use tunables::{AdminServer, Tunables};
 pub use whitelist::FourLetterWhitelist;
 
 /// Where config files come from.

@@ -253,7 +253,10 @@ fn unknown_keys_become_zookeeper_properties() {
     assert_eq!(t.max_cnxns, 0);
     assert_eq!(t.cnx_timeout, Duration::from_millis(700));
     assert_eq!(t.quorum_cnxn_timeout, Some(Duration::from_millis(900)));
-    assert_eq!(t.snapshot_compression, SnapshotCompression::Gzip);
+    assert_eq!(
+        t.snapshot_compression,
+        rzk_proto::disk::SnapCompression::Gzip
+    );
     assert!(!t.close_session_txn_enabled);
     assert_eq!(
         t.admin,
@@ -281,7 +284,7 @@ fn tunables_read_values_as_zookeeper_does() {
         ("digest.enabled=TRUE", |t| t.digest_enabled.to_string(), "true"),
         ("extendedTypesEnabled=yes", |t| t.extended_types_enabled.to_string(), "false"),
         ("snapshot.compression.method=snappy", |t| format!("{:?}", t.snapshot_compression), "Snappy"),
-        ("snapshot.compression.method=lz4", |t| format!("{:?}", t.snapshot_compression), "None"),
+        ("snapshot.compression.method=lz4", |t| format!("{:?}", t.snapshot_compression), "Checked"),
         ("snapCount=010", |t| t.snap_count.to_string(), "8"),
         ("fsync.warningthresholdms=0x14", |t| t.fsync_warning_threshold_ms.to_string(), "20"),
         ("fsync.warningthresholdms=-1", |t| t.fsync_warning_threshold_ms.to_string(), "-1"),

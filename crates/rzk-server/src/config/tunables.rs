@@ -12,21 +12,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use rzk_proto::disk::SnapCompression;
+
 use super::error::ConfigError;
 use super::values;
 use super::whitelist::FourLetterWhitelist;
-
-/// `zookeeper.snapshot.compression.method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SnapshotCompression {
-    /// Plain, checksummed (`""`, and any name ZooKeeper does not know).
-    #[default]
-    None,
-    /// `gz`.
-    Gzip,
-    /// `snappy`.
-    Snappy,
-}
 
 /// The embedded admin HTTP server (`zookeeper.admin.*`, §4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +77,10 @@ pub struct Tunables {
     pub observer_sync_enabled: Option<bool>,
     /// `closeSessionTxn.enabled` (true): list ephemerals in closeSession.
     pub close_session_txn_enabled: bool,
-    /// `snapshot.compression.method`.
-    pub snapshot_compression: SnapshotCompression,
+    /// `snapshot.compression.method`: how new snapshots are wrapped —
+    /// `gz`, `snappy`, or plain (`Checked`) for `""` and any name
+    /// ZooKeeper does not know.
+    pub snapshot_compression: SnapCompression,
     /// `admin.*`.
     pub admin: AdminServer,
 }
@@ -116,7 +108,7 @@ impl Default for Tunables {
             quorum_cnxn_timeout: None,
             observer_sync_enabled: None,
             close_session_txn_enabled: true,
-            snapshot_compression: SnapshotCompression::None,
+            snapshot_compression: SnapCompression::Checked,
             admin: AdminServer {
                 enabled: true,
                 address: "0.0.0.0".to_owned(),
@@ -211,9 +203,9 @@ impl Tunables {
         t.close_session_txn_enabled = get("closeSessionTxn.enabled").is_none_or(values::java_bool);
         // SnapStream.StreamMode.fromString: unknown names mean the default.
         t.snapshot_compression = match get("snapshot.compression.method") {
-            Some(m) if m.eq_ignore_ascii_case("gz") => SnapshotCompression::Gzip,
-            Some(m) if m.eq_ignore_ascii_case("snappy") => SnapshotCompression::Snappy,
-            _ => SnapshotCompression::None,
+            Some(m) if m.eq_ignore_ascii_case("gz") => SnapCompression::Gzip,
+            Some(m) if m.eq_ignore_ascii_case("snappy") => SnapCompression::Snappy,
+            _ => SnapCompression::Checked,
         };
         t.admin.enabled = get("admin.enableServer") != Some("false");
         if let Some(v) = get("admin.serverAddress") {
