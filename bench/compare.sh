@@ -44,7 +44,7 @@ SNAP_PROBE_RATE=${SNAP_PROBE_RATE:-5000}
 SNAP_PROBE_SECS=${SNAP_PROBE_SECS:-25}
 OUT=${OUT:-bench/BENCHMARKS.md}
 SKIP_VALIDATE=${SKIP_VALIDATE:-0}
-ALL="create_1x1 create_1x16 create_8x16 create_64x1 get_8x16 mix90_8x16 create_8x16_rate get_8x16_rate fanout idle large"
+ALL="create_1x1 create_1x16 create_8x16 create_64x1 get_8x16 get_64x1 mix90_8x16 create_8x16_rate get_8x16_rate fanout idle large"
 # The open-loop runs offer both servers the same load: RATE_FRACTION of
 # Apache ZooKeeper's closed-loop median at 8x16 (measured earlier in the
 # same run), unless CREATE_RATE / GET_RATE give it in requests per second.
@@ -122,6 +122,7 @@ workload() {
     create_8x16) run_load "$res" 8 16 create=100 || rc=$? ;;
     create_64x1) run_load "$res" 64 1 create=100 || rc=$? ;;
     get_8x16)    run_load "$res" 8 16 get=100 || rc=$? ;;
+    get_64x1)    run_load "$res" 64 1 get=100 || rc=$? ;;
     mix90_8x16)  run_load "$res" 8 16 get=90,set=10 || rc=$? ;;
     create_8x16_rate)
       rate=$(offered_rate create_8x16 "${CREATE_RATE:-}" 2>"$res.out") &&
