@@ -172,6 +172,7 @@ pub fn storage_config(cfg: &ServerConfig) -> StorageConfig {
         snap_retain_count: cfg.snap_retain_count,
         purge_interval: cfg.purge_interval,
         snapshot_compression: cfg.tunables.snapshot_compression,
+        flush: cfg.tunables.flush,
     }
 }
 

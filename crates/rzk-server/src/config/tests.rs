@@ -204,14 +204,14 @@ fn unknown_keys_become_zookeeper_properties() {
          enforceQuota=true\nmaxCnxns=-4\ncnxTimeout=700\nquorumCnxnTimeoutMs=900\n\
          snapshot.compression.method=GZ\nadmin.enableServer=false\nadmin.serverPort=9090\n\
          closeSessionTxn.enabled=false\nemulate353TTLNodes=true\nadmin.idleTimeout=10\n\
-         admin.serverAddress=127.0.0.1\nadmin.commandURL=/c");
+         admin.serverAddress=127.0.0.1\nadmin.commandURL=/c\nflushDelay=30\nmaxBatchSize=0x10");
     assert_eq!(
         c.system_properties
             .get("zookeeper.foo.bar")
             .map(String::as_str),
         Some("baz")
     );
-    assert_eq!(c.system_properties.len(), 24);
+    assert_eq!(c.system_properties.len(), 26);
     let t = &c.tunables;
     let w: Vec<_> = t.four_letter_words.commands().collect();
     assert_eq!(
@@ -235,6 +235,20 @@ fn unknown_keys_become_zookeeper_properties() {
         crate::run::storage_config(&c).txn_log_size_limit,
         Some(100 * 1024),
         "the limit reaches the txn log"
+    );
+    let flush = crate::storage::FlushPolicy {
+        delay_ms: 30,
+        max_poll_ms: 10,
+        max_batch: 16,
+    };
+    assert_eq!(
+        t.flush, flush,
+        "maxWriteQueuePollTime defaults to flushDelay / 3"
+    );
+    assert_eq!(
+        crate::run::storage_config(&c).flush,
+        flush,
+        "flushDelay and maxBatchSize reach the txn log"
     );
     assert!(t.extended_types_enabled && t.emulate_353_ttl_nodes);
     assert!(!t.digest_enabled, "Boolean.parseBoolean(\"no\") is false");
@@ -322,6 +336,8 @@ fn errors_name_key_and_value() {
         ("dataDir=/d\nquorum.auth.enableSasl=true\nquorum.auth.serverRequireSasl=true", "needs quorum.auth.learnerRequireSasl=true"),
         ("dataDir=/d\nsnapCount=lots", "snapCount=\"lots\": an integer"),
         ("dataDir=/d\nfsync.warningthresholdms=1s", "fsync.warningthresholdms=\"1s\": an integer (decimal, 0x hex or 0 octal)"),
+        ("dataDir=/d\nflushDelay=20ms", "flushDelay=\"20ms\": an integer (decimal, 0x hex or 0 octal)"),
+        ("dataDir=/d\nmaxBatchSize=many", "maxBatchSize=\"many\": an integer"),
         ("dataDir=/d\npreAllocSize=0x10", "preAllocSize=\"0x10\": an integer (64-bit, decimal)"),
         ("dataDir=/d\ncnxTimeout=-1", "cnxTimeout=\"-1\": a non-negative number of milliseconds"),
         ("dataDir=/d\nadmin.serverPort=99999", "admin.serverPort=\"99999\": a port number"),

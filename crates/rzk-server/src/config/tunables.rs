@@ -17,6 +17,7 @@ use rzk_proto::disk::SnapCompression;
 use super::error::ConfigError;
 use super::values;
 use super::whitelist::FourLetterWhitelist;
+use crate::storage::FlushPolicy;
 
 /// The embedded admin HTTP server (`zookeeper.admin.*`, §4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +82,9 @@ pub struct Tunables {
     /// `gz`, `snappy`, or plain (`Checked`) for `""` and any name
     /// ZooKeeper does not know.
     pub snapshot_compression: SnapCompression,
+    /// `flushDelay` (0), `maxWriteQueuePollTime` (flushDelay / 3) and
+    /// `maxBatchSize` (1000): when the txn log syncs.
+    pub flush: FlushPolicy,
     /// `admin.*`.
     pub admin: AdminServer,
 }
@@ -109,6 +113,7 @@ impl Default for Tunables {
             observer_sync_enabled: None,
             close_session_txn_enabled: true,
             snapshot_compression: SnapCompression::Checked,
+            flush: FlushPolicy::default(),
             admin: AdminServer {
                 enabled: true,
                 address: "0.0.0.0".to_owned(),
@@ -207,6 +212,13 @@ impl Tunables {
             Some(m) if m.eq_ignore_ascii_case("snappy") => SnapCompression::Snappy,
             _ => SnapCompression::Checked,
         };
+        // ZooKeeperServer: Long.getLong / Integer.getInteger, the poll
+        // time defaulting to a third of the delay.
+        t.flush = FlushPolicy::from_java(
+            long("flushDelay")?.unwrap_or(0),
+            long("maxWriteQueuePollTime")?,
+            int("maxBatchSize")?.unwrap_or(1000),
+        );
         t.admin.enabled = get("admin.enableServer") != Some("false");
         if let Some(v) = get("admin.serverAddress") {
             v.clone_into(&mut t.admin.address);

@@ -96,10 +96,13 @@ impl Durability {
         let mut threads = Vec::new();
         {
             let durable = durable.clone();
+            let policy = cfg.flush;
             threads.push(
                 std::thread::Builder::new()
                     .name("rzk-txnlog".into())
-                    .spawn(move || log_thread::run(log, log_rx, report_tx, durable, timing))?,
+                    .spawn(move || {
+                        log_thread::run(log, log_rx, report_tx, durable, timing, policy)
+                    })?,
             );
         }
         let (snap_tx, snap_rx) = mpsc::channel();

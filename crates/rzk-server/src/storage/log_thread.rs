@@ -3,15 +3,19 @@
 //!
 //! Every command waiting in the channel when the thread wakes is appended
 //! before the one sync, so while a sync runs the next batch accumulates:
-//! one `fdatasync` serves every txn queued during the previous one.
+//! one `fdatasync` serves every txn queued during the previous one. When
+//! a batch is cut short or held back is [`FlushPolicy`]'s rule
+//! (ZooKeeper's `maxBatchSize` and `flushDelay`).
 
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use rzk_storage::TxnLog;
 use tokio::sync::watch;
 
+use super::flush_policy::{FlushPolicy, NextWait};
 use super::fsync_stats::FsyncStats;
 use crate::clock;
 
@@ -107,42 +111,130 @@ impl CommitTiming {
 }
 
 /// Runs until the core task drops its sender (server shutdown), then
-/// commits what is left.
+/// commits what is left. Txns are synced as `policy` says: by default
+/// every command queued when the thread looks is appended before the one
+/// sync that covers them all.
 pub(crate) fn run(
     mut log: TxnLog,
     commands: mpsc::Receiver<LogCmd>,
     report: watch::Sender<Durable>,
     durable: Arc<DurableZxid>,
     timing: Option<CommitTiming>,
+    policy: FlushPolicy,
 ) {
-    let mut last_appended: Option<i64> = None;
-    let timing = timing.as_ref();
-    while let Ok(first) = commands.recv() {
-        let mut result = apply(&mut log, first, &mut last_appended, timing);
-        while result.is_ok() {
-            match commands.try_recv() {
-                Ok(cmd) => result = apply(&mut log, cmd, &mut last_appended, timing),
-                Err(_) => break,
-            }
-        }
-        let result = result.and_then(|()| commit(&mut log, timing));
-        match result {
-            Ok(()) => {
-                if let Some(z) = last_appended {
-                    durable.set(Some(z));
-                    report.send_replace(Durable::Upto(z));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "the txn log cannot be written; no further write can be acknowledged");
-                durable.set(None);
-                report.send_replace(Durable::Failed(e.to_string()));
-                return;
-            }
-        }
+    let mut batch = Batch {
+        log: &mut log,
+        timing: timing.as_ref(),
+        report: &report,
+        durable: &durable,
+        policy,
+        pending: 0,
+        last_appended: None,
+        last_sync: clock::now().mono_ms,
+    };
+    if let Err(e) = batch.serve(&commands) {
+        tracing::error!(error = %e, "the txn log cannot be written; no further write can be acknowledged");
+        durable.set(None);
+        report.send_replace(Durable::Failed(e.to_string()));
     }
 }
 
+/// The log thread's state between two syncs.
+struct Batch<'a> {
+    log: &'a mut TxnLog,
+    timing: Option<&'a CommitTiming>,
+    report: &'a watch::Sender<Durable>,
+    durable: &'a DurableZxid,
+    policy: FlushPolicy,
+    /// Txns appended since the last sync.
+    pending: usize,
+    last_appended: Option<i64>,
+    /// When the last sync ended (monotonic ms), which a flush delay
+    /// counts from.
+    last_sync: i64,
+}
+
+impl Batch<'_> {
+    /// The time, when the policy needs it (without a flush delay it does
+    /// not, and the clock is not read per txn).
+    fn now(&self) -> i64 {
+        if self.policy.needs_time() {
+            clock::now().mono_ms
+        } else {
+            0
+        }
+    }
+
+    /// Appends and syncs until the channel closes; then syncs what is
+    /// left. An error ends it: nothing more may be acknowledged.
+    fn serve(
+        &mut self,
+        commands: &mpsc::Receiver<LogCmd>,
+    ) -> Result<(), rzk_storage::StorageError> {
+        loop {
+            let next = match self
+                .policy
+                .next_wait(self.pending, self.last_sync, self.now())
+            {
+                NextWait::Block => commands.recv().map_err(|_| NoCommand::Closed),
+                NextWait::Poll => match commands.try_recv() {
+                    Ok(cmd) => Ok(cmd),
+                    Err(mpsc::TryRecvError::Empty) => Err(NoCommand::Quiet),
+                    Err(mpsc::TryRecvError::Disconnected) => Err(NoCommand::Closed),
+                },
+                NextWait::Upto(ms) => match commands.recv_timeout(Duration::from_millis(ms)) {
+                    Ok(cmd) => Ok(cmd),
+                    Err(mpsc::RecvTimeoutError::Timeout) => Err(NoCommand::Quiet),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => Err(NoCommand::Closed),
+                },
+            };
+            match next {
+                Ok(LogCmd::Append(txns)) => {
+                    for (zxid, bytes) in txns {
+                        self.log.append(zxid, &bytes)?;
+                        self.last_appended = Some(zxid);
+                        self.pending += 1;
+                        if self
+                            .policy
+                            .flush_now(self.pending, self.last_sync, self.now())
+                        {
+                            self.sync()?;
+                        }
+                    }
+                }
+                // A new file starts after a sync of the old one, as any.
+                Ok(LogCmd::Roll) => {
+                    self.sync()?;
+                    self.log.roll()?;
+                }
+                Err(NoCommand::Quiet) => self.sync()?,
+                Err(NoCommand::Closed) => return self.sync(),
+            }
+        }
+    }
+
+    /// Makes every appended txn durable and says so.
+    fn sync(&mut self) -> Result<(), rzk_storage::StorageError> {
+        commit(self.log, self.timing)?;
+        if self.pending > 0 {
+            self.pending = 0;
+            self.last_sync = self.now();
+            if let Some(z) = self.last_appended {
+                self.durable.set(Some(z));
+                self.report.send_replace(Durable::Upto(z));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why no command was taken.
+enum NoCommand {
+    /// None came within the wait: sync what is gathered.
+    Quiet,
+    /// The core task is gone: sync and stop.
+    Closed,
+}
 /// Commits what is buffered, timing it when there is something to sync
 /// (`timing` is `None` without forceSync: there is no sync to time).
 fn commit(
@@ -156,23 +248,4 @@ fn commit(
         t.record(clock::now().mono_ms - started, log);
     }
     Ok(())
-}
-
-fn apply(
-    log: &mut TxnLog,
-    cmd: LogCmd,
-    last: &mut Option<i64>,
-    timing: Option<&CommitTiming>,
-) -> Result<(), rzk_storage::StorageError> {
-    match cmd {
-        LogCmd::Append(txns) => {
-            for (zxid, bytes) in txns {
-                log.append(zxid, &bytes)?;
-                *last = Some(zxid);
-            }
-            Ok(())
-        }
-        // The file's last commit is a sync like any other: timed too.
-        LogCmd::Roll => commit(log, timing).and_then(|()| log.roll()),
-    }
 }

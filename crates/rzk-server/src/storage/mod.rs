@@ -12,6 +12,7 @@
 //! while the previous sync ran (group commit).
 
 pub(crate) mod durability;
+mod flush_policy;
 mod fsync_stats;
 mod log_thread;
 mod open;
@@ -20,6 +21,7 @@ mod snapshot_load;
 mod snapshot_thread;
 
 pub(crate) use durability::{write_snapshot_now, Durability};
+pub use flush_policy::FlushPolicy;
 pub(crate) use fsync_stats::FsyncStats;
 pub use open::{open, Opened, StorageConfig, StorageStartError};
 #[cfg(test)]

@@ -15,6 +15,7 @@ use rzk_storage::{
     read_logs, read_snapshot, snapshot_candidates, Disk, FsDisk, LogOptions, TxnLog,
 };
 
+use super::flush_policy::FlushPolicy;
 use super::snapshot_load::load_on_two_threads;
 
 /// ZooKeeper's name for the directory holding the files of format 2.
@@ -50,6 +51,9 @@ pub struct StorageConfig {
     /// plain, `.gz` or `.snappy`. Any of the three is read whatever this
     /// says, as ZooKeeper reads them.
     pub snapshot_compression: SnapCompression,
+    /// When the txn log syncs (`flushDelay`, `maxWriteQueuePollTime`,
+    /// `maxBatchSize`).
+    pub flush: FlushPolicy,
 }
 
 impl StorageConfig {

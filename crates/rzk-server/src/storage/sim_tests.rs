@@ -32,6 +32,7 @@ use rzk_proto::jute::Record;
 use rzk_storage::snapfile::uncompress;
 use rzk_storage::{Disk, SimDisk, SnapshotSink, TxnLog};
 
+use super::flush_policy::FlushPolicy;
 use super::open::{open_on, StorageConfig, StorageStartError};
 use super::snapshot_thread::{self, Sealed};
 use crate::core::Now;
@@ -278,6 +279,7 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
             SnapCompression::Gzip,
             SnapCompression::Snappy,
         ][rng.below(3) as usize],
+        flush: FlushPolicy::default(),
     };
     let mut world = World {
         seed,

@@ -14,6 +14,7 @@ use rzk_proto::txn::{TxnBody, TxnEntry};
 use rzk_storage::{Disk, DiskFile, FsDisk, LogOptions, TxnLog};
 
 use super::durability::Durability;
+use super::flush_policy::FlushPolicy;
 use super::open::StorageConfig;
 use crate::core::{ConnId, Core, Now, Output};
 
@@ -173,6 +174,17 @@ fn start_warning_at(
     snap_count: u32,
     threshold_ms: i64,
 ) -> (StorageConfig, Durability) {
+    start_flushing(disk, dir, snap_count, threshold_ms, FlushPolicy::default())
+}
+
+/// [`start_warning_at`] with the log thread syncing as `flush` says.
+fn start_flushing(
+    disk: &Arc<dyn Disk>,
+    dir: &Path,
+    snap_count: u32,
+    threshold_ms: i64,
+    flush: FlushPolicy,
+) -> (StorageConfig, Durability) {
     let cfg = StorageConfig {
         data_dir: dir.to_owned(),
         data_log_dir: dir.to_owned(),
@@ -185,6 +197,7 @@ fn start_warning_at(
         snap_retain_count: 3,
         purge_interval: Duration::ZERO,
         snapshot_compression: SnapCompression::Checked,
+        flush,
     };
     disk.create_dir_all(&cfg.log_dir()).unwrap();
     disk.create_dir_all(&cfg.snap_dir()).unwrap();
@@ -212,14 +225,7 @@ fn now() -> Now {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
     let dir = tempfile::tempdir().unwrap();
-    let (gate_tx, gate_rx) = mpsc::channel();
-    let syncs = Arc::new(Mutex::new(0));
-    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
-        inner: FsDisk,
-        gate: Arc::new(Mutex::new(gate_rx)),
-        gated: Gated::Syncs,
-        syncs: syncs.clone(),
-    });
+    let (disk, gate_tx, syncs) = syncs_gated();
     let (_, mut d) = start(&disk, dir.path(), 100_000);
     let mut core = TxnCore::default();
 
@@ -245,13 +251,7 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
     gate_tx.send(()).unwrap();
     drop(gate_tx);
     let mut released = Vec::new();
-    while released.len() < 5 {
-        let r = tokio::time::timeout(Duration::from_secs(10), d.progress())
-            .await
-            .expect("the log thread reported within 10 s")
-            .unwrap();
-        released.extend(r);
-    }
+    until_released(&mut d, &mut released, 5).await;
     let order: Vec<_> = released
         .iter()
         .map(|o| match o {
@@ -269,9 +269,91 @@ async fn replies_wait_for_the_sync_and_one_sync_covers_a_batch() {
         n <= 2,
         "{n} syncs for 4 txns queued behind one sync: no group commit"
     );
+    shut_down(d).await;
+}
+
+/// A real disk whose syncs wait for the returned gate, and their count.
+fn syncs_gated() -> (Arc<dyn Disk>, mpsc::Sender<()>, Arc<Mutex<usize>>) {
+    let (gate_tx, gate_rx) = mpsc::channel();
+    let syncs = Arc::new(Mutex::new(0));
+    let disk: Arc<dyn Disk> = Arc::new(GatedDisk {
+        inner: FsDisk,
+        gate: Arc::new(Mutex::new(gate_rx)),
+        gated: Gated::Syncs,
+        syncs: syncs.clone(),
+    });
+    (disk, gate_tx, syncs)
+}
+
+/// Stops the threads (joining them blocks, so not on the runtime's
+/// worker).
+async fn shut_down(d: Durability) {
     tokio::task::spawn_blocking(move || d.shutdown())
         .await
         .unwrap();
+}
+
+/// Waits (10 s at most) until `want` outputs have been released.
+async fn until_released(d: &mut Durability, released: &mut Vec<Output>, want: usize) {
+    while released.len() < want {
+        let r = tokio::time::timeout(Duration::from_secs(10), d.progress())
+            .await
+            .expect("the log thread reported within 10 s")
+            .unwrap();
+        released.extend(r);
+    }
+}
+
+/// `maxBatchSize` cuts a batch as ZooKeeper's `SyncRequestProcessor`
+/// does: however many txns are queued, no sync covers more than that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_sync_covers_more_txns_than_max_batch_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (disk, gate_tx, syncs) = syncs_gated();
+    let cap = FlushPolicy::from_java(0, None, 3);
+    let (_, mut d) = start_flushing(&disk, dir.path(), 100_000, 1000, cap);
+    let mut core = TxnCore::default();
+    // Ten writes while the first sync is held: at least nine of them
+    // queue up behind it.
+    let mut released = Vec::new();
+    for i in 0..10u8 {
+        let out = core.frame(1, Bytes::copy_from_slice(&[b'a' + i]), now());
+        released.extend(d.after_call(&mut core, out).unwrap());
+    }
+    assert!(released.is_empty(), "a reply left before its sync");
+    drop(gate_tx);
+    until_released(&mut d, &mut released, 10).await;
+    // The first sync took one to three txns; the rest, seven to nine,
+    // need three syncs of at most three. Without the cap two syncs would
+    // have done.
+    let n = *syncs.lock().unwrap();
+    assert!(n >= 4, "{n} syncs for 10 txns with maxBatchSize=3");
+    shut_down(d).await;
+}
+
+/// With `flushDelay` a lone write is not synced at once: the log thread
+/// waits for more until the queue has been quiet for
+/// `maxWriteQueuePollTime` (a third of the delay by default), as
+/// ZooKeeper's does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_delay_holds_a_lone_write_until_the_queue_has_been_quiet_for_the_poll_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk: Arc<dyn Disk> = Arc::new(FsDisk);
+    let policy = FlushPolicy::from_java(600, None, 1000);
+    assert_eq!(policy.max_poll_ms, 200);
+    let (_, mut d) = start_flushing(&disk, dir.path(), 100_000, 1000, policy);
+    let mut core = TxnCore::default();
+    let sent = crate::clock::now().mono_ms;
+    let out = core.frame(1, Bytes::from_static(b"a"), now());
+    let mut released = d.after_call(&mut core, out).unwrap();
+    until_released(&mut d, &mut released, 1).await;
+    // The clock counts whole milliseconds: allow one either side.
+    let waited = crate::clock::now().mono_ms - sent;
+    assert!(
+        waited >= 199,
+        "the write was synced after {waited} ms, before the 200 ms poll time ran out"
+    );
+    shut_down(d).await;
 }
 
 /// [`TxnCore`] with a tree to snapshot, which only the test changes.
@@ -418,9 +500,7 @@ async fn a_snapshot_due_while_one_is_written_is_skipped_and_the_log_rolls_as_in_
     );
     let snaps = snapshots_in(&cfg.snap_dir());
     assert_eq!(snaps.len(), 1);
-    tokio::task::spawn_blocking(move || d.shutdown())
-        .await
-        .unwrap();
+    shut_down(d).await;
 }
 
 /// The snapshot holds the tree as it was when it fell due, although the
@@ -486,9 +566,7 @@ async fn a_snapshot_is_the_tree_when_it_fell_due_and_writes_go_on_while_it_is_wr
         .all(|n| n.data.as_deref() == Some(&old[..])));
     assert!(!snap.tree.nodes.iter().any(|n| n.path == "/later"));
     assert!(frozen_at < core.txns.zxid);
-    tokio::task::spawn_blocking(move || d.shutdown())
-        .await
-        .unwrap();
+    shut_down(d).await;
 }
 
 /// Every commit is timed. With `fsync.warningthresholdms` negative every
@@ -507,13 +585,7 @@ async fn commits_slower_than_the_warning_threshold_are_counted() {
         for p in [b"a", b"b", b"c"] {
             let out = core.frame(1, Bytes::copy_from_slice(p), now());
             released.extend(d.after_call(&mut core, out).unwrap());
-            while released.len() < core.zxid as usize {
-                let r = tokio::time::timeout(Duration::from_secs(10), d.progress())
-                    .await
-                    .expect("the log thread reported within 10 s")
-                    .unwrap();
-                released.extend(r);
-            }
+            until_released(&mut d, &mut released, core.zxid as usize).await;
         }
         // Each write waited for its own commit, so there were three, and
         // each was timed.
@@ -599,7 +671,5 @@ async fn the_snapshot_thread_yields_the_cpu_to_the_rest_of_the_server() {
         logs.iter().all(|(_, nice)| *nice == base),
         "only the snapshot thread is lowered: {seen:?}"
     );
-    tokio::task::spawn_blocking(move || d.shutdown())
-        .await
-        .unwrap();
+    shut_down(d).await;
 }
