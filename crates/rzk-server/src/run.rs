@@ -173,6 +173,7 @@ pub fn storage_config(cfg: &ServerConfig) -> StorageConfig {
         purge_interval: cfg.purge_interval,
         snapshot_compression: cfg.tunables.snapshot_compression,
         flush: cfg.tunables.flush,
+        trust_empty_snapshot: cfg.tunables.snapshot_trust_empty,
     }
 }
 

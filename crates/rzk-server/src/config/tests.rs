@@ -204,14 +204,14 @@ fn unknown_keys_become_zookeeper_properties() {
          enforceQuota=true\nmaxCnxns=-4\ncnxTimeout=700\nquorumCnxnTimeoutMs=900\n\
          snapshot.compression.method=GZ\nadmin.enableServer=false\nadmin.serverPort=9090\n\
          closeSessionTxn.enabled=false\nemulate353TTLNodes=true\nadmin.idleTimeout=10\n\
-         admin.serverAddress=127.0.0.1\nadmin.commandURL=/c\nflushDelay=30\nmaxBatchSize=0x10");
+         admin.serverAddress=127.0.0.1\nadmin.commandURL=/c\nflushDelay=30\nmaxBatchSize=0x10\nsnapshot.trust.empty=TRUE");
     assert_eq!(
         c.system_properties
             .get("zookeeper.foo.bar")
             .map(String::as_str),
         Some("baz")
     );
-    assert_eq!(c.system_properties.len(), 26);
+    assert_eq!(c.system_properties.len(), 27);
     let t = &c.tunables;
     let w: Vec<_> = t.four_letter_words.commands().collect();
     assert_eq!(
@@ -249,6 +249,10 @@ fn unknown_keys_become_zookeeper_properties() {
         crate::run::storage_config(&c).flush,
         flush,
         "flushDelay and maxBatchSize reach the txn log"
+    );
+    assert!(
+        t.snapshot_trust_empty && crate::run::storage_config(&c).trust_empty_snapshot,
+        "Boolean.getBoolean ignores case, and the setting reaches start-up"
     );
     assert!(t.extended_types_enabled && t.emulate_353_ttl_nodes);
     assert!(!t.digest_enabled, "Boolean.parseBoolean(\"no\") is false");

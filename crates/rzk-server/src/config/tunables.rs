@@ -85,6 +85,8 @@ pub struct Tunables {
     /// `flushDelay` (0), `maxWriteQueuePollTime` (flushDelay / 3) and
     /// `maxBatchSize` (1000): when the txn log syncs.
     pub flush: FlushPolicy,
+    /// `snapshot.trust.empty` (false): start on logs without a snapshot.
+    pub snapshot_trust_empty: bool,
     /// `admin.*`.
     pub admin: AdminServer,
 }
@@ -114,6 +116,7 @@ impl Default for Tunables {
             close_session_txn_enabled: true,
             snapshot_compression: SnapCompression::Checked,
             flush: FlushPolicy::default(),
+            snapshot_trust_empty: false,
             admin: AdminServer {
                 enabled: true,
                 address: "0.0.0.0".to_owned(),
@@ -219,6 +222,8 @@ impl Tunables {
             long("maxWriteQueuePollTime")?,
             int("maxBatchSize")?.unwrap_or(1000),
         );
+        // FileTxnSnapLog: Boolean.getBoolean.
+        t.snapshot_trust_empty = get("snapshot.trust.empty").is_some_and(values::java_bool);
         t.admin.enabled = get("admin.enableServer") != Some("false");
         if let Some(v) = get("admin.serverAddress") {
             v.clone_into(&mut t.admin.address);

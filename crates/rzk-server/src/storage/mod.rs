@@ -25,6 +25,8 @@ pub use flush_policy::FlushPolicy;
 pub(crate) use fsync_stats::FsyncStats;
 pub use open::{open, Opened, StorageConfig, StorageStartError};
 #[cfg(test)]
+mod open_tests;
+#[cfg(test)]
 mod sim_tests;
 #[cfg(test)]
 mod tests;

@@ -54,6 +54,11 @@ pub struct StorageConfig {
     /// When the txn log syncs (`flushDelay`, `maxWriteQueuePollTime`,
     /// `maxBatchSize`).
     pub flush: FlushPolicy,
+    /// `snapshot.trust.empty`: replay logs found without any snapshot
+    /// over an empty tree, whatever zxid they start at (ZooKeeper's escape
+    /// hatch for data directories written by 3.4). Without it only a
+    /// history that starts at zxid 1 is replayed without a snapshot.
+    pub trust_empty_snapshot: bool,
 }
 
 impl StorageConfig {
@@ -94,7 +99,10 @@ pub enum StorageStartError {
         tried: String,
     },
     /// Logs exist without a snapshot they can be replayed over.
-    #[error("{}: the logs start at zxid 0x{first:x} but there is no snapshot to replay them over", dir.display())]
+    #[error("{}: No snapshot found, but there are log entries. Something is broken! \
+             The logs start at zxid 0x{first:x}, not at the beginning of a history. \
+             Set snapshot.trust.empty=true to replay them over an empty tree \
+             (meant for data written by ZooKeeper 3.4)", dir.display())]
     LogsWithoutSnapshot {
         /// The log directory.
         dir: PathBuf,
@@ -180,14 +188,26 @@ pub(crate) fn open_on(
     }
     if !had_snapshot {
         if let Some(first) = logs.entries.first() {
-            // ZooKeeper refuses logs without a snapshot; rzk accepts them
-            // only when they hold the whole history (first zxid of epoch
-            // 0 or of a new epoch), which is replayable over an empty tree.
-            if first.zxid & 0xffff_ffff != 1 {
-                return Err(StorageStartError::LogsWithoutSnapshot {
-                    dir: log_dir,
-                    first: first.zxid,
-                });
+            // ZooKeeper refuses logs without a snapshot unless told to
+            // trust an empty one. Logs that start at zxid 1 are replayed
+            // without being told: nothing can come before that txn, so
+            // they are the whole history, and it began with an empty tree.
+            // Logs starting anywhere else may follow txns whose snapshot
+            // and logs are gone, even when they start at the first zxid of
+            // an epoch (earlier epochs may have written txns too):
+            // replaying them alone would serve a tree missing those txns
+            // as if nothing were wrong.
+            if first.zxid != 1 {
+                if !cfg.trust_empty_snapshot {
+                    return Err(StorageStartError::LogsWithoutSnapshot {
+                        dir: log_dir,
+                        first: first.zxid,
+                    });
+                }
+                tracing::warn!(
+                    first = format_args!("0x{:x}", first.zxid),
+                    "No snapshot found, but there are log entries. This should only be allowed during upgrading."
+                );
             }
         }
     }

@@ -280,6 +280,7 @@ fn run_seed(seed: u64, cov: &mut Coverage) {
             SnapCompression::Snappy,
         ][rng.below(3) as usize],
         flush: FlushPolicy::default(),
+        trust_empty_snapshot: false,
     };
     let mut world = World {
         seed,

@@ -198,10 +198,18 @@ fn start_flushing(
         purge_interval: Duration::ZERO,
         snapshot_compression: SnapCompression::Checked,
         flush,
+        trust_empty_snapshot: false,
     };
+    let log = fresh_log(disk, &cfg);
+    let d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
+    (cfg, d)
+}
+
+/// Creates `cfg`'s directories and opens a txn log in them that syncs.
+pub(super) fn fresh_log(disk: &Arc<dyn Disk>, cfg: &StorageConfig) -> TxnLog {
     disk.create_dir_all(&cfg.log_dir()).unwrap();
     disk.create_dir_all(&cfg.snap_dir()).unwrap();
-    let log = TxnLog::open(
+    TxnLog::open(
         disk.clone(),
         cfg.log_dir(),
         LogOptions {
@@ -210,9 +218,7 @@ fn start_flushing(
             size_limit: None,
         },
     )
-    .unwrap();
-    let d = Durability::start(log, disk.clone(), &cfg, 0, 7).unwrap();
-    (cfg, d)
+    .unwrap()
 }
 
 fn now() -> Now {
