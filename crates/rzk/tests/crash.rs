@@ -500,6 +500,8 @@ enum Restart {
     /// start-up, as rzk does. Only in exactly that state does the harness
     /// do what the fixed server does, say so, and start again; an empty
     /// file holds no txn, so nothing the checks look for is lost.
+    // Only the Apache ZooKeeper tests (`--features interop`) use it.
+    #[cfg_attr(not(feature = "interop"), allow(dead_code))]
     DeleteEmptyNewestLog,
 }
 
@@ -724,10 +726,25 @@ async fn kill_and_recover(name: &str, server: &mut ServerProcess, restart: Resta
     );
 }
 
+/// `rzk server` with the crash test's settings.
+fn start_rzk() -> RzkServer {
+    RzkServer::start(Path::new(env!("CARGO_BIN_EXE_rzk")), &server_cfg())
+        .unwrap_or_else(|e| panic!("rzk server did not start: {e}"))
+}
+
+/// Apache ZooKeeper 3.8 with the crash test's settings.
+#[cfg(feature = "interop")]
+fn start_apache() -> rzk_testkit::ApacheZk {
+    rzk_testkit::ApacheZk::start_with(rzk_testkit::ZkOptions {
+        cfg: server_cfg().into_iter().map(String::from).collect(),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("Apache ZooKeeper did not start: {e}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_repeated_sigkill() {
-    let mut server = RzkServer::start(Path::new(env!("CARGO_BIN_EXE_rzk")), &server_cfg())
-        .unwrap_or_else(|e| panic!("rzk server did not start: {e}"));
+    let mut server = start_rzk();
     kill_and_recover("rzk", &mut server, Restart::Strict).await;
 }
 
@@ -736,11 +753,7 @@ async fn acknowledged_writes_survive_repeated_sigkill() {
 #[cfg(feature = "interop")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apache_zookeeper_passes_the_same_crash_checks() {
-    let mut server = rzk_testkit::ApacheZk::start_with(rzk_testkit::ZkOptions {
-        cfg: server_cfg().into_iter().map(String::from).collect(),
-        ..Default::default()
-    })
-    .unwrap_or_else(|e| panic!("Apache ZooKeeper did not start: {e}"));
+    let mut server = start_apache();
     kill_and_recover(
         "Apache ZooKeeper",
         &mut server,
@@ -793,8 +806,7 @@ async fn serves_after_the_empty_log(server: &ServerProcess, empty: &Path) {
 /// 3.9.3 does), so its crash test needs no help from the harness.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rzk_starts_on_an_empty_newest_log() {
-    let mut server = RzkServer::start(Path::new(env!("CARGO_BIN_EXE_rzk")), &server_cfg())
-        .unwrap_or_else(|e| panic!("rzk server did not start: {e}"));
+    let mut server = start_rzk();
     let empty = leave_an_empty_newest_log(&mut server).await;
     let deleted =
         tokio::task::block_in_place(|| restart_after_kill("rzk", 1, &mut server, Restart::Strict));
@@ -808,11 +820,7 @@ async fn rzk_starts_on_an_empty_newest_log() {
 #[cfg(feature = "interop")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apache_3_8_fails_on_an_empty_newest_log_and_the_harness_repairs_only_that() {
-    let mut server = rzk_testkit::ApacheZk::start_with(rzk_testkit::ZkOptions {
-        cfg: server_cfg().into_iter().map(String::from).collect(),
-        ..Default::default()
-    })
-    .unwrap_or_else(|e| panic!("Apache ZooKeeper did not start: {e}"));
+    let mut server = start_apache();
     let empty = leave_an_empty_newest_log(&mut server).await;
     let refused = tokio::task::block_in_place(|| server.restart_on_new_port());
     assert!(
