@@ -25,7 +25,7 @@
 //! of kills (default 24). The same harness runs against Apache ZooKeeper
 //! with `--features interop`, which proves the checks sound. Apache
 //! ZooKeeper 3.8 gets one help rzk does not: when a kill leaves its newest
-//! txn log empty, it cannot start (ZOOKEEPER-2332, fixed in 3.9.3), and
+//! txn log empty, it cannot start (ZOOKEEPER-2332, fixed upstream by apache/zookeeper#2141), and
 //! the harness deletes that file, as the fixed server does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
@@ -34,7 +34,7 @@
 mod rng;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -496,7 +496,7 @@ enum Restart {
     /// Apache ZooKeeper 3.8 cannot start when a kill landed between its
     /// creating a new txn log and writing the file's header: the newest
     /// log is empty and `FileHeader.deserialize` throws EOFException
-    /// (ZOOKEEPER-2332). ZooKeeper 3.9.3 fixed it by deleting that file at
+    /// (ZOOKEEPER-2332). apache/zookeeper#2141 fixed it by deleting that file at
     /// start-up, as rzk does. Only in exactly that state does the harness
     /// do what the fixed server does, say so, and start again; an empty
     /// file holds no txn, so nothing the checks look for is lost.
@@ -506,7 +506,7 @@ enum Restart {
 }
 
 /// The newest txn log in `data_dir`, if it is empty.
-fn empty_newest_log(data_dir: &Path) -> Option<std::path::PathBuf> {
+fn empty_newest_log(data_dir: &Path) -> Option<PathBuf> {
     let files = Version2Files::list(data_dir).ok()?;
     let (_, newest) = files.logs.last()?;
     let empty = std::fs::metadata(newest).ok()?.len() == 0;
@@ -520,7 +520,7 @@ fn restart_after_kill(
     round: u64,
     server: &mut ServerProcess,
     policy: Restart,
-) -> Vec<std::path::PathBuf> {
+) -> Vec<PathBuf> {
     let mut deleted = Vec::new();
     loop {
         let Err(e) = server.restart_on_new_port() else {
@@ -533,7 +533,7 @@ fn restart_after_kill(
             // log would mean the server itself left it, not the kill.
             (Restart::DeleteEmptyNewestLog, true, Some(file)) if deleted.is_empty() => {
                 eprintln!(
-                    "crash[{name}] round {round}: the restart failed on the empty newest log {} (ZOOKEEPER-2332, fixed in 3.9.3); deleting it, as the fixed server does, and starting again",
+                    "crash[{name}] round {round}: the restart failed on the empty newest log {} (ZOOKEEPER-2332, fixed upstream by apache/zookeeper#2141); deleting it, as the fixed server does, and starting again",
                     file.display()
                 );
                 std::fs::remove_file(&file).unwrap();
@@ -765,7 +765,7 @@ async fn apache_zookeeper_passes_the_same_crash_checks() {
 /// Writes `/before`, kills `server` and leaves what a kill between
 /// creating a txn log and writing its header leaves: an empty newest log,
 /// named for the next zxid. Returns its path.
-async fn leave_an_empty_newest_log(server: &mut ServerProcess) -> std::path::PathBuf {
+async fn leave_an_empty_newest_log(server: &mut ServerProcess) -> PathBuf {
     let c = connect(server).await;
     c.create(
         "/before",
@@ -803,7 +803,7 @@ async fn serves_after_the_empty_log(server: &ServerProcess, empty: &Path) {
 }
 
 /// rzk deletes an empty newest txn log at start-up by itself (as ZooKeeper
-/// 3.9.3 does), so its crash test needs no help from the harness.
+/// does since apache/zookeeper#2141), so its crash test needs no help from the harness.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rzk_starts_on_an_empty_newest_log() {
     let mut server = start_rzk();

@@ -202,7 +202,8 @@ impl Batch<'_> {
                         }
                     }
                 }
-                // A new file starts after a sync of the old one, as any.
+                // The old file's last txns are synced (and timed) like any
+                // batch before the next file starts.
                 Ok(LogCmd::Roll) => {
                     self.sync()?;
                     self.log.roll()?;
@@ -235,6 +236,7 @@ enum NoCommand {
     /// The core task is gone: sync and stop.
     Closed,
 }
+
 /// Commits what is buffered, timing it when there is something to sync
 /// (`timing` is `None` without forceSync: there is no sync to time).
 fn commit(
